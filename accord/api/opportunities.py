@@ -1,0 +1,32 @@
+from ninja import Router
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from accord.api.presenters import opportunity_out
+from accord.api.schemas import ErrorOut, OpportunityCloseIn, OpportunityIn, OpportunityOut
+from accord.crm import selectors, services
+
+router = Router(tags=["opportunities"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+@router.post("", response={201: OpportunityOut, **ERRORS}, summary="Convert a lead (→ sql)")
+def create_opportunity(request, payload: OpportunityIn):
+    opportunity = services.opportunity_create(acting_user=request.auth, **payload.dict())
+    return 201, opportunity_out(selectors.opportunity_get(user=request.auth, opportunity_id=opportunity.pk))
+
+
+@router.get("", response={200: list[OpportunityOut], **ERRORS}, summary="List opportunities")
+@paginate(LimitOffsetPagination)
+def list_opportunities(request):
+    return [opportunity_out(o) for o in selectors.opportunity_list(user=request.auth)]
+
+
+@router.get("/{opportunity_id}", response={200: OpportunityOut, **ERRORS})
+def get_opportunity(request, opportunity_id: int):
+    return opportunity_out(selectors.opportunity_get(user=request.auth, opportunity_id=opportunity_id))
+
+
+@router.post("/{opportunity_id}/close", response={200: OpportunityOut, **ERRORS}, summary="Close won or lost")
+def close_opportunity(request, opportunity_id: int, payload: OpportunityCloseIn):
+    services.opportunity_close(opportunity_id=opportunity_id, acting_user=request.auth, **payload.dict())
+    return opportunity_out(selectors.opportunity_get(user=request.auth, opportunity_id=opportunity_id))

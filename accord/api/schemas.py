@@ -1,0 +1,191 @@
+"""One input and one output schema per endpoint. Field names are a public contract."""
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LeadIn(Strict):
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    title: str | None = None
+    phone: str | None = None
+    country: str | None = Field(None, description="ISO 3166 alpha-2, e.g. DE")
+    region: str | None = None
+    industry: str | None = None
+    company_size: int | None = Field(None, ge=0, description="Employees")
+    source: str | None = None
+    campaign: str | None = Field(None, description="Campaign code")
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    need: str | None = None
+    authority: str | None = None
+    budget: str | None = None
+    timeline: str | None = None
+    consent_email: bool | None = None
+
+
+class ScoreOut(Schema):
+    fit: float
+    engagement: float
+    total: float
+
+
+class QualificationOut(Schema):
+    qualified: bool
+    reasons: list[str]
+    rules: list[dict[str, Any]] = []
+    requirements: dict[str, bool] = {}
+    fast_track: str | None = None
+    threshold: float | None = None
+
+
+class LeadOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    company: str
+    title: str
+    phone: str
+    country: str
+    region: str
+    industry: str
+    company_size: int | None
+    source: str
+    campaign: str | None
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    need: str
+    authority: str
+    budget: str
+    timeline: str
+    consent_email: bool
+    stage: str
+    score: ScoreOut
+    owner: str | None = Field(description="The owning rep's email")
+    team: str | None
+    sla_due_at: datetime | None
+    definition_version: int | None
+    qualification: QualificationOut
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    from_stage: str
+    to_stage: str
+    actor: str | None
+    reason: str
+    note: str
+    definition_version: int | None
+    data: dict[str, Any]
+    occurred_at: datetime
+
+
+class TouchpointOut(Schema):
+    id: int
+    type: str
+    channel: str
+    campaign: str | None
+    occurred_at: datetime
+    actor: str | None
+    note: str
+
+
+class LeadDetailOut(LeadOut):
+    timeline: list[EventOut]
+    touchpoints: list[TouchpointOut]
+
+
+class TouchpointIn(Strict):
+    email: str | None = None
+    lead_id: int | None = None
+    type: str
+    channel: str = ""
+    campaign: str | None = None
+    occurred_at: datetime | None = None
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    note: str = ""
+    external_id: str | None = None
+
+
+class TouchpointCreatedOut(LeadOut):
+    touchpoint_id: int
+
+
+class RejectIn(Strict):
+    reason: str | None = None
+    note: str = ""
+    action: Literal["recycle", "disqualify"]
+
+
+class ActivityIn(Strict):
+    type: Literal["call", "rep_email", "meeting"]
+    note: str = ""
+    occurred_at: datetime | None = None
+
+
+class OpportunityIn(Strict):
+    lead_id: int
+    amount: float = Field(ge=0)
+    name: str = ""
+    sales_stage: str | None = None
+    expected_close_on: date | None = None
+
+
+class OpportunityCloseIn(Strict):
+    won: bool
+    reason: str | None = None
+    note: str = ""
+
+
+class OpportunityOut(Schema):
+    id: int
+    name: str
+    lead_id: int | None
+    account: str | None
+    owner: str | None
+    amount: float
+    sales_stage: str | None
+    status: str
+    lost_reason: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class FunnelRowOut(Schema):
+    group: str
+    leads: int
+    mql: int
+    sal: int
+    sql: int
+    customer: int
+    recycled: int
+    disqualified: int
+    conversion: dict[str, float | None]
+
+
+class FunnelOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    by: str | None
+    rows: list[FunnelRowOut]
+
+
+class ErrorOut(Schema):
+    detail: Any

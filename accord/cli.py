@@ -1,0 +1,212 @@
+"""The `accord` command. Each subcommand parses its options, calls one service, prints."""
+
+import os
+import signal
+import subprocess
+import sys
+
+import click
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(error) -> None:
+    field = f"{error.field}: " if getattr(error, "field", None) else ""
+    raise click.ClickException(f"{field}{error.message}")
+
+
+@click.group()
+@click.version_option(package_name="accord")
+def main() -> None:
+    """Accord — one lead system that sales and marketing agree on."""
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+
+
+def _gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn", "accord.config.wsgi:application",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--access-logfile", "-" if os.environ.get("ACCORD_ACCESS_LOG") else "/dev/null",
+        "--graceful-timeout", "5",
+    ]  # fmt: skip
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", default=2, show_default=True, help="Web processes.")
+@click.option("--threads", default=4, show_default=True, help="Threads per process.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the web UI and the API (gunicorn)."""
+    os.execv(sys.executable, _gunicorn_command(host, port, workers, threads))
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run the tasks that are due, then exit.")
+def worker(once: bool) -> None:
+    """Run background tasks: SLA checks at their deadlines, notification emails."""
+    _setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from accord.routing.services import sla_flag_overdue
+
+    flagged = sla_flag_overdue(at=timezone.now())
+    if flagged:
+        click.echo(f"Flagged {flagged} overdue SLA clock(s) found at start-up.")
+    options = {"batch": True} if once else {}
+    call_command("db_worker", interval=1, **options)
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, help="admin, marketing, marketing_lead, sales_rep, sales_manager, executive")
+@click.option("--team", default=None, help="Team name (created if new).")
+@click.option("--password", default=None, help="Generated and printed when omitted.")
+@click.option("--first-name", default="")
+@click.option("--last-name", default="")
+@click.option("--timezone", "timezone_name", default="UTC", show_default=True, help="IANA name for working hours.")
+def user_create(email, role, team, password, first_name, last_name, timezone_name) -> None:
+    """Create a user."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.people.services import user_create as create
+
+    try:
+        created, raw_password = create(
+            email=email, role=role, team=team, password=password, first_name=first_name,
+            last_name=last_name, timezone_name=timezone_name,
+        )  # fmt: skip
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Created {created.email} ({created.role})" + (f" in team {team}" if team else ""))
+    if not password:
+        click.echo(f"Password: {raw_password}")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.option("--user", "user_email", required=True, help="Email of the user the token acts as.")
+@click.option("--name", default="", help="What the token is for.")
+def token_create(user_email: str, name: str) -> None:
+    """Create a token; it is printed once and stored hashed."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.people.services import token_create as create
+
+    try:
+        _, raw = create(user_email=user_email, name=name)
+    except DomainError as error:
+        _fail(error)
+    click.echo(raw)
+
+
+@token.command("revoke")
+@click.argument("prefix")
+def token_revoke(prefix: str) -> None:
+    """Revoke the token whose value starts with PREFIX (the first 10 characters)."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.people.services import token_revoke as revoke
+
+    try:
+        revoke(key_prefix=prefix[:10])
+    except DomainError as error:
+        _fail(error)
+    click.echo("Revoked.")
+
+
+@token.command("list")
+def token_list() -> None:
+    """List tokens (prefixes only)."""
+    _setup()
+    from accord.people.models import ApiToken
+
+    for item in ApiToken.objects.select_related("user"):
+        state = f"revoked {item.revoked_at:%Y-%m-%d}" if item.revoked_at else "active"
+        click.echo(f"{item.key_prefix}…  {item.user.email:30}  {item.name or '-':20}  {state}")
+
+
+@main.group()
+def sla() -> None:
+    """SLA clock maintenance."""
+
+
+@sla.command("check")
+def sla_check() -> None:
+    """Flag every running clock past its deadline (normally done by the worker on time)."""
+    _setup()
+    from django.utils import timezone
+
+    from accord.routing.services import sla_flag_overdue
+
+    click.echo(f"Flagged {sla_flag_overdue(at=timezone.now())} breach(es).")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True)
+@click.option("--leads", "lead_count", default=2000, show_default=True, help="Demo leads to generate on first run.")
+@click.option("--no-serve", is_flag=True, help="Prepare the database and exit.")
+def demo(port: int, lead_count: int, no_serve: bool) -> None:
+    """Create or migrate the embedded database, load demo data once, and serve the UI."""
+    _setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from accord.demo import seed
+
+    click.echo(f"Database: {settings.DATABASES['default']['NAME']}")
+    call_command("migrate", interactive=False, verbosity=0)
+    if seed.is_seeded():
+        click.echo("Demo data already loaded.")
+    else:
+        with click.progressbar(length=lead_count, label="Generating six months of demo history") as bar:
+            seed.seed_demo(lead_count=lead_count, progress=bar.update)
+    click.echo(f"\nAccord is at http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/api/v1/docs)")
+    click.echo(f"Sign in with any of these (password: {seed.DEMO_PASSWORD}):")
+    for email, role in seed.demo_users():
+        click.echo(f"  {email:34} {role}")
+    if no_serve:
+        return
+    env = {**os.environ, "ACCORD_HOME": str(settings.ACCORD_HOME)}
+    worker_process = subprocess.Popen([sys.executable, "-m", "accord.cli", "worker"], env=env)
+    server = subprocess.Popen(_gunicorn_command("127.0.0.1", port, 2, 4), env=env)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in (server, worker_process):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (server, worker_process):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Normalisation shared by every way data enters Accord (API, UI, admin, imports)."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from accord.core.errors import InvalidInput
+
+
+def normalize_email(raw: str | None, *, field: str = "email") -> str:
+    """Lower-case and trim; the normalised email is a lead's identity."""
+    email = (raw or "").strip().lower()
+    if not email:
+        raise InvalidInput("An email address is required.", field=field)
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(f"'{raw}' is not a valid email address.", field=field) from None
+    return email
+
+
+def email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1]
+
+
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com",
+        "live.com", "aol.com", "icloud.com", "me.com", "gmx.de", "gmx.net", "web.de",
+        "proton.me", "protonmail.com", "mail.com", "yandex.ru", "qq.com", "163.com",
+    }
+)  # fmt: skip

@@ -1,0 +1,67 @@
+"""Every lead history entry is written here, inside the caller's transaction."""
+
+from datetime import datetime
+from typing import Any
+
+from accord.core.errors import InvalidTransition
+from accord.crm.models import Lead, LeadEvent, Stage
+from accord.definitions.models import LeadDefinition
+from accord.people.models import User
+
+# Which stage may follow which. Anything else is a programming or user error.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Stage.SUBSCRIBER: frozenset({Stage.LEAD, Stage.MQL, Stage.DISQUALIFIED}),
+    Stage.LEAD: frozenset({Stage.MQL, Stage.RECYCLED, Stage.DISQUALIFIED}),
+    Stage.MQL: frozenset({Stage.SAL, Stage.RECYCLED, Stage.DISQUALIFIED}),
+    Stage.SAL: frozenset({Stage.SQL, Stage.RECYCLED, Stage.DISQUALIFIED}),
+    Stage.SQL: frozenset({Stage.CUSTOMER, Stage.RECYCLED}),
+    Stage.CUSTOMER: frozenset(),
+    Stage.RECYCLED: frozenset({Stage.MQL, Stage.DISQUALIFIED}),
+    Stage.DISQUALIFIED: frozenset(),
+}
+
+
+def event_record(
+    lead: Lead,
+    kind: str,
+    *,
+    actor: User | None,
+    at: datetime,
+    reason: str = "",
+    note: str = "",
+    definition: LeadDefinition | None = None,
+    data: dict[str, Any] | None = None,
+    from_stage: str = "",
+    to_stage: str = "",
+) -> LeadEvent:
+    return LeadEvent.objects.create(
+        lead=lead, kind=kind, actor=actor, occurred_at=at, reason=reason, note=note,
+        definition=definition, data=data or {}, from_stage=from_stage, to_stage=to_stage,
+    )  # fmt: skip
+
+
+def stage_change(
+    lead: Lead,
+    to_stage: str,
+    *,
+    actor: User | None,
+    at: datetime,
+    reason: str = "",
+    note: str = "",
+    definition: LeadDefinition | None = None,
+    data: dict[str, Any] | None = None,
+) -> LeadEvent:
+    """Move the lead to `to_stage` and append the event. The caller holds the lead's row
+    lock and saves nothing else for the stage: this writes both."""
+    from_stage = lead.stage
+    if to_stage not in TRANSITIONS[from_stage]:
+        raise InvalidTransition(
+            f"A lead in stage '{from_stage}' cannot move to '{to_stage}'.", field="stage"
+        )
+    lead.stage = to_stage
+    lead.stage_changed_at = at
+    Lead.objects.filter(pk=lead.pk).update(stage=to_stage, stage_changed_at=at)
+    return event_record(
+        lead, LeadEvent.Kind.STAGE, actor=actor, at=at, reason=reason, note=note,
+        definition=definition, data=data, from_stage=from_stage, to_stage=to_stage,
+    )  # fmt: skip

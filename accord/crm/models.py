@@ -1,0 +1,259 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+from accord.definitions.document import REASON_CODES, TOUCHPOINT_TYPES
+
+
+class Stage(models.TextChoices):
+    SUBSCRIBER = "subscriber", "Subscriber"
+    LEAD = "lead", "Lead"
+    MQL = "mql", "Marketing qualified"
+    SAL = "sal", "Sales accepted"
+    SQL = "sql", "Sales qualified (opportunity)"
+    CUSTOMER = "customer", "Customer"
+    RECYCLED = "recycled", "Recycled to nurture"
+    DISQUALIFIED = "disqualified", "Disqualified"
+
+
+# The forward path of the funnel, in order; recycled and disqualified are side exits.
+FUNNEL = (Stage.SUBSCRIBER, Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.CUSTOMER)
+NURTURE_STAGES = frozenset({Stage.SUBSCRIBER, Stage.LEAD, Stage.RECYCLED})
+
+TouchpointType = models.TextChoices(
+    "TouchpointType", [(t.upper(), (t, t.replace("_", " ").capitalize())) for t in TOUCHPOINT_TYPES]
+)
+ReasonCode = models.TextChoices(
+    "ReasonCode", [(r.upper(), (r, r.replace("_", " ").capitalize())) for r in REASON_CODES]
+)
+REP_ACTIVITY_TYPES = ("call", "rep_email", "meeting")
+
+
+class Account(models.Model):
+    """A company. Its owner is the rep who controls the account: routing sends the
+    account's new qualified leads to them first."""
+
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    country = CountryField(blank=True)
+    company_size = models.PositiveIntegerField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="owned_accounts",
+    )  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(models.functions.Lower("name"), name="account_name_lower")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(models.Model):
+    """A contact's journey through the lifecycle, identified by its normalised email."""
+
+    email = models.EmailField(unique=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    country = CountryField(blank=True)
+    region = models.CharField(max_length=100, blank=True, help_text="State, province or region")
+    industry = models.CharField(max_length=100, blank=True)
+    company_size = models.PositiveIntegerField(null=True, blank=True, help_text="Employees")
+    source = models.CharField(max_length=100, blank=True)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    need = models.TextField(blank=True)
+    authority = models.CharField(max_length=200, blank=True)
+    budget = models.CharField(max_length=200, blank=True)
+    timeline = models.CharField(max_length=200, blank=True)
+    consent_email = models.BooleanField(default=False)
+    do_not_call = models.BooleanField(default=False)
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.LEAD)
+    stage_changed_at = models.DateTimeField(default=timezone.now)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="owned_leads",
+    )  # fmt: skip
+    team = models.ForeignKey(
+        "people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    score_fit = models.FloatField(default=0)
+    score_engagement = models.FloatField(default=0)
+    score_total = models.FloatField(default=0)
+    scored_at = models.DateTimeField(null=True, blank=True)
+    definition = models.ForeignKey(
+        "definitions.LeadDefinition", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="leads", help_text="The version the lead was last scored under.",
+    )  # fmt: skip
+    qualification = models.JSONField(default=dict, blank=True)
+    qualified_at = models.DateTimeField(null=True, blank=True)
+    nurture_since = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Set when recycled: only engagement after this moment can re-qualify the lead.",
+    )  # fmt: skip
+    custom = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["stage", "owner"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["team", "stage"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Touchpoint(models.Model):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="touchpoints")
+    type = models.CharField(max_length=30, choices=TouchpointType.choices)
+    channel = models.CharField(max_length=50, blank=True)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="touchpoints",
+    )  # fmt: skip
+    occurred_at = models.DateTimeField(default=timezone.now)
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="The rep, for calls, meetings and rep emails.",
+    )  # fmt: skip
+    note = models.TextField(blank=True)
+    external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["lead", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class LeadEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Lead events are append-only.")
+
+    def delete(self):
+        raise TypeError("Lead events are append-only.")
+
+
+class LeadEvent(models.Model):
+    """Append-only history of a lead. Reports read these, never the lead's current state."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STAGE = "stage", "Stage changed"
+        ASSIGNED = "assigned", "Assigned"
+        ACTIVITY = "activity", "Activity logged"
+        SLA_BREACHED = "sla_breached", "SLA breached"
+        OPPORTUNITY = "opportunity", "Opportunity"
+        UPDATED = "updated", "Details updated"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=50, blank=True)
+    note = models.TextField(blank=True)
+    definition = models.ForeignKey(
+        "definitions.LeadDefinition", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    data = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    objects = LeadEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["lead", "occurred_at"]),
+            models.Index(fields=["to_stage", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.from_stage}→{self.to_stage}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Lead events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Lead events are append-only.")
+
+
+class SalesStage(models.Model):
+    """The configurable sales pipeline: an opportunity's stage while it is open."""
+
+    name = models.CharField(max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(unique=True)
+    probability = models.PositiveSmallIntegerField(default=10, help_text="Percent")
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Opportunity(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    name = models.CharField(max_length=200)
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="opportunities",
+    )  # fmt: skip
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    sales_stage = models.ForeignKey(SalesStage, null=True, blank=True, on_delete=models.PROTECT)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    expected_close_on = models.DateField(null=True, blank=True)
+    lost_reason = models.CharField(max_length=50, blank=True)
+    close_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "opportunities"
+
+    def __str__(self) -> str:
+        return self.name

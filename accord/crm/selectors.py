@@ -1,0 +1,85 @@
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+
+from accord.core.errors import NotFound
+from accord.crm import policies
+from accord.crm.models import Lead, LeadEvent, Opportunity, Stage, Touchpoint
+from accord.people.models import User
+from accord.routing.models import SlaClock
+
+
+def _with_sla(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    running = SlaClock.objects.filter(lead=OuterRef("pk"), stopped_at__isnull=True)
+    return leads.annotate(sla_due_at=Subquery(running.values("due_at")[:1]))
+
+
+def lead_list(
+    *, user: User, stage: str | None = None, owner: str | None = None, source: str | None = None,
+    search: str | None = None,
+) -> QuerySet[Lead]:
+    """The leads `user` may see, filtered. `owner` is an email, or "none" for unassigned."""
+    leads = policies.visible_leads(user).select_related("owner", "team", "campaign", "definition")
+    if stage:
+        leads = leads.filter(stage=stage)
+    if owner == "none":
+        leads = leads.filter(owner__isnull=True)
+    elif owner:
+        leads = leads.filter(owner__email__iexact=owner)
+    if source:
+        leads = leads.filter(source__iexact=source)
+    if search:
+        term = search.strip()
+        leads = leads.filter(email__icontains=term) | leads.filter(company__icontains=term) | leads.filter(
+            last_name__icontains=term
+        )
+    return _with_sla(leads).order_by("-created_at", "-id")
+
+
+def lead_detail(*, user: User, lead_id: int) -> Lead:
+    """One visible lead with its timeline, touchpoints and opportunities prefetched."""
+    lead = (
+        _with_sla(policies.visible_leads(user))
+        .select_related("owner", "team", "campaign", "definition", "account__owner")
+        .prefetch_related(
+            Prefetch("events", LeadEvent.objects.select_related("actor", "definition").order_by("-occurred_at", "-id")),
+            Prefetch("touchpoints", Touchpoint.objects.select_related("campaign", "actor")),
+            Prefetch("opportunities", Opportunity.objects.select_related("sales_stage", "owner")),
+        )
+        .filter(pk=lead_id)
+        .first()
+    )
+    if lead is None:
+        raise NotFound(f"No lead with id {lead_id}.")
+    return lead
+
+
+def inbox_for(*, user: User) -> QuerySet[Lead]:
+    """What a rep must act on: their qualified leads awaiting acceptance, soonest deadline
+    first; for a manager, those of the teams they manage."""
+    leads = Lead.objects.filter(stage=Stage.MQL)
+    if policies.is_admin(user):
+        pass
+    elif user.role == "sales_manager":
+        leads = leads.filter(team_id__in=policies.managed_team_ids(user))
+    else:
+        leads = leads.filter(owner=user)
+    return (
+        _with_sla(leads)
+        .select_related("owner", "campaign", "definition")
+        .order_by("sla_due_at", "qualified_at")
+    )
+
+
+def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
+    opportunities = Opportunity.objects.select_related("lead", "account", "owner", "sales_stage")
+    if user.role == "sales_rep" and not policies.is_admin(user):
+        if user.team_id:
+            return opportunities.filter(owner=user) | opportunities.filter(owner__team_id=user.team_id)
+        return opportunities.filter(owner=user)
+    return opportunities
+
+
+def opportunity_get(*, user: User, opportunity_id: int) -> Opportunity:
+    opportunity = opportunity_list(user=user).filter(pk=opportunity_id).first()
+    if opportunity is None:
+        raise NotFound(f"No opportunity with id {opportunity_id}.")
+    return opportunity

@@ -1,0 +1,425 @@
+"""State changes of leads, touchpoints and opportunities.
+
+Every function here runs in one transaction, takes the acting user, checks permissions
+through `accord.crm.policies`, and writes its events through `accord.crm.events`.
+`at` lets history be written with its original time (demo data, imports); it defaults
+to now.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_countries import countries
+
+from accord.campaigns.models import Campaign
+from accord.core.errors import InvalidInput, InvalidTransition, NotFound
+from accord.core.text import FREE_MAIL_DOMAINS, email_domain, normalize_email
+from accord.crm import policies
+from accord.crm.events import event_record, stage_change
+from accord.crm.models import (
+    REP_ACTIVITY_TYPES,
+    Account,
+    Lead,
+    LeadEvent,
+    Opportunity,
+    SalesStage,
+    Stage,
+    Touchpoint,
+    TouchpointType,
+)
+from accord.definitions.models import LeadDefinition
+from accord.definitions.scoring import Explanation, TouchpointFact, score_lead
+from accord.definitions.selectors import definition_active
+from accord.people.models import User
+from accord.routing.models import SlaClock
+from accord.routing.services import lead_route, sla_stop
+
+TEXT_FIELDS = (
+    "first_name", "last_name", "company", "title", "phone", "region", "industry", "source",
+    "utm_source", "utm_medium", "utm_campaign", "need", "authority", "budget", "timeline",
+)  # fmt: skip
+LEAD_INPUT_FIELDS = (*TEXT_FIELDS, "email", "country", "company_size", "campaign", "consent_email")
+
+
+# --- capture ---------------------------------------------------------------------------
+
+
+def _clean_lead_input(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate and normalise lead fields; raise InvalidInput naming the first bad field."""
+    unknown = sorted(set(data) - set(LEAD_INPUT_FIELDS))
+    if unknown:
+        raise InvalidInput(f"Unknown field '{unknown[0]}'.", field=unknown[0])
+    clean: dict[str, Any] = {"email": normalize_email(data.get("email"))}
+    for name in TEXT_FIELDS:
+        value = data.get(name)
+        if value is None:
+            continue
+        value = str(value).strip()
+        limit = Lead._meta.get_field(name).max_length
+        if limit and len(value) > limit:
+            raise InvalidInput(f"At most {limit} characters.", field=name)
+        clean[name] = value
+    if (country := data.get("country")) not in (None, ""):
+        code = str(country).strip().upper()
+        if code not in countries:
+            raise InvalidInput(f"'{country}' is not an ISO 3166 alpha-2 country code.", field="country")
+        clean["country"] = code
+    if (size := data.get("company_size")) is not None:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise InvalidInput("Company size is a whole number of employees, 0 or more.", field="company_size")
+        clean["company_size"] = size
+    if (code := data.get("campaign")) not in (None, ""):
+        campaign = Campaign.objects.filter(code=str(code).strip()).first()
+        if campaign is None:
+            raise InvalidInput(f"No campaign with code '{code}'.", field="campaign")
+        clean["campaign"] = campaign
+    if (consent := data.get("consent_email")) is not None:
+        if not isinstance(consent, bool):
+            raise InvalidInput("consent_email is true or false.", field="consent_email")
+        clean["consent_email"] = consent
+    return clean
+
+
+def _account_for(email: str, company: str, *, at: datetime) -> Account | None:
+    """Match the lead's company: by corporate email domain, else by name; create it when the
+    lead names a company nobody has yet."""
+    domain = email_domain(email)
+    corporate = domain not in FREE_MAIL_DOMAINS
+    if corporate and (account := Account.objects.filter(domain=domain).first()):
+        return account
+    if company and (account := Account.objects.filter(name__iexact=company).first()):
+        return account
+    if not company:
+        return None
+    try:
+        with transaction.atomic():
+            return Account.objects.create(name=company, domain=domain if corporate else None, created_at=at)
+    except IntegrityError:  # a concurrent capture created it first
+        return Account.objects.get(domain=domain)
+
+
+def _initial_stage(fields: Mapping[str, Any]) -> str:
+    # Only an email (a newsletter sign-up): a subscriber. Anything more: a lead.
+    known = any(fields.get(name) for name in ("first_name", "last_name", "company", "phone"))
+    return Stage.LEAD if known else Stage.SUBSCRIBER
+
+
+def lead_capture(
+    *, data: Mapping[str, Any], acting_user: User | None, at: datetime | None = None,
+    check_permission: bool = True,
+) -> tuple[Lead, bool]:
+    """Create the lead, or update the one with the same normalised email. Returns
+    (lead, created). Non-empty incoming values overwrite; empty ones never erase."""
+    if check_permission and acting_user is not None:
+        policies.require_can_capture(acting_user)
+    at = at or timezone.now()
+    fields = _clean_lead_input(data)
+    email = fields.pop("email")
+    updates = {k: v for k, v in fields.items() if v not in ("", None)}
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().filter(email=email).first()
+        created = False
+        if lead is None:
+            try:
+                with transaction.atomic():
+                    lead = Lead.objects.create(
+                        email=email, stage=_initial_stage(updates), stage_changed_at=at,
+                        created_at=at, **updates,
+                    )  # fmt: skip
+                    created = True
+            except IntegrityError:  # the same email raced us and won: update theirs
+                lead = Lead.objects.select_for_update().get(email=email)
+        if created:
+            lead.account = _account_for(email, lead.company, at=at)
+            if lead.account:
+                Lead.objects.filter(pk=lead.pk).update(account=lead.account)
+            event_record(
+                lead, LeadEvent.Kind.CREATED, actor=acting_user, at=at, to_stage=lead.stage,
+                data={"source": lead.source, "campaign": lead.campaign.code if lead.campaign else None},
+            )  # fmt: skip
+        else:
+            changed = sorted(name for name, value in updates.items() if getattr(lead, name) != value)
+            if changed:
+                for name in changed:
+                    setattr(lead, name, updates[name])
+                if lead.account_id is None and lead.company:
+                    lead.account = _account_for(email, lead.company, at=at)
+                lead.save(update_fields=[*changed, "account", "updated_at"])
+                event_record(lead, LeadEvent.Kind.UPDATED, actor=acting_user, at=at, data={"fields": changed})
+                if lead.stage == Stage.SUBSCRIBER and _initial_stage(lead.__dict__) == Stage.LEAD:
+                    stage_change(lead, Stage.LEAD, actor=acting_user, at=at, note="Contact details added")
+        lead_rescore(lead, at=at, actor=acting_user, has_touchpoints=not created)
+    return lead, created
+
+
+# --- touchpoints ----------------------------------------------------------------------
+
+
+def touchpoint_record(
+    *, lead_id: int | None = None, email: str | None = None, type: str, channel: str = "",
+    campaign: str | None = None, occurred_at: datetime | None = None, acting_user: User | None,
+    utm: Mapping[str, str] | None = None, note: str = "", external_id: str | None = None,
+    at: datetime | None = None, check_permission: bool = True,
+) -> Touchpoint:
+    """Record an interaction and rescore the lead before returning. An unknown email
+    creates the contact as a subscriber, as a form or tracking hit would."""
+    if check_permission and acting_user is not None:
+        policies.require_can_capture(acting_user)
+    at = at or timezone.now()
+    if type not in TouchpointType.values:
+        raise InvalidInput(f"Unknown touchpoint type '{type}'.", field="type")
+    if occurred_at is not None and timezone.is_naive(occurred_at):
+        raise InvalidInput("occurred_at needs a timezone offset, e.g. 2026-05-01T10:00:00Z.", field="occurred_at")
+    campaign_obj = None
+    if campaign:
+        campaign_obj = Campaign.objects.filter(code=campaign).first()
+        if campaign_obj is None:
+            raise InvalidInput(f"No campaign with code '{campaign}'.", field="campaign")
+    with transaction.atomic():
+        if lead_id is not None:
+            lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+            if lead is None:
+                raise NotFound(f"No lead with id {lead_id}.", field="lead_id")
+        elif email:
+            lead, _ = lead_capture(data={"email": email}, acting_user=acting_user, at=at, check_permission=False)
+            lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        else:
+            raise InvalidInput("Give the lead's email or lead_id.", field="email")
+        touchpoint = Touchpoint.objects.create(
+            lead=lead, type=type, channel=channel or (campaign_obj.channel if campaign_obj else ""),
+            campaign=campaign_obj, occurred_at=occurred_at or at, actor=acting_user if type in REP_ACTIVITY_TYPES else None,
+            note=note, external_id=external_id, created_at=at, **{f"utm_{k}": v for k, v in (utm or {}).items()},
+        )  # fmt: skip
+        lead_rescore(lead, at=at, actor=acting_user)
+    return touchpoint
+
+
+# --- scoring and qualification ----------------------------------------------------------
+
+
+def lead_attributes(lead: Lead) -> dict[str, Any]:
+    """What rules may test: the lead's own fields, the email domain and the campaign code."""
+    attributes = {name: getattr(lead, name) for name in TEXT_FIELDS}
+    attributes.update(
+        email=lead.email, email_domain=email_domain(lead.email), country=lead.country.code or "",
+        company_size=lead.company_size, consent_email=lead.consent_email,
+        campaign=lead.campaign.code if lead.campaign_id else "",
+    )  # fmt: skip
+    return attributes
+
+
+def lead_rescore(
+    lead: Lead, *, at: datetime, actor: User | None, definition: LeadDefinition | None = None,
+    has_touchpoints: bool = True,
+) -> Explanation | None:
+    """Score under the active definition, store the result, and qualify and route the lead
+    when it newly meets the definition. The caller holds the lead's row lock."""
+    definition = definition or definition_active()
+    if definition is None:
+        return None
+    facts: list[TouchpointFact] = []
+    if has_touchpoints:
+        touchpoints = lead.touchpoints.all()
+        if lead.stage == Stage.RECYCLED and lead.nurture_since:
+            # Recycled leads re-qualify on fresh engagement, not on what sales already judged.
+            touchpoints = touchpoints.filter(occurred_at__gt=lead.nurture_since)
+        facts = [TouchpointFact(t, o) for t, o in touchpoints.values_list("type", "occurred_at")]
+    explanation = score_lead(definition.parsed, lead_attributes(lead), facts, now=at)
+    lead.score_fit, lead.score_engagement = explanation.fit, explanation.engagement
+    lead.score_total, lead.scored_at, lead.definition = explanation.total, at, definition
+    lead.qualification = explanation.as_dict()
+    update = ["score_fit", "score_engagement", "score_total", "scored_at", "definition", "qualification"]
+    if explanation.qualified and lead.stage in (Stage.SUBSCRIBER, Stage.LEAD, Stage.RECYCLED):
+        lead.qualified_at = at
+        update.append("qualified_at")
+        lead.save(update_fields=update)
+        stage_change(
+            lead, Stage.MQL, actor=actor, at=at, definition=definition,
+            reason="fast_track" if explanation.fast_track else "score",
+            note=f"Qualified under v{definition.version}: " + "; ".join(explanation.reasons),
+        )  # fmt: skip
+        lead_route(lead, at=at, definition=definition, actor=actor)
+    else:
+        lead.save(update_fields=update)
+    return explanation
+
+
+# --- rep actions ----------------------------------------------------------------------
+
+
+def _locked_lead(lead_id: int) -> Lead:
+    lead = Lead.objects.select_for_update().select_related("owner").filter(pk=lead_id).first()
+    if lead is None:
+        raise NotFound(f"No lead with id {lead_id}.")
+    return lead
+
+
+def lead_accept(*, lead_id: int, acting_user: User, at: datetime | None = None) -> Lead:
+    at = at or timezone.now()
+    with transaction.atomic():
+        lead = _locked_lead(lead_id)
+        policies.require_can_work_lead(acting_user, lead)
+        if lead.stage != Stage.MQL:
+            raise InvalidTransition(f"Only a marketing qualified lead can be accepted; this one is '{lead.stage}'.")
+        stage_change(lead, Stage.SAL, actor=acting_user, at=at)
+        sla_stop(lead, outcome=SlaClock.Outcome.ACCEPTED, at=at)
+    return lead
+
+
+def reason_codes() -> list[str]:
+    definition = definition_active()
+    return definition.parsed.reason_codes if definition else []
+
+
+def _validate_reason(reason: str | None, note: str, *, field: str = "reason") -> str:
+    codes = reason_codes()
+    if not reason:
+        raise InvalidInput("A reason code is required.", field=field)
+    if reason not in codes:
+        raise InvalidInput(f"Unknown reason '{reason}'; use one of: {', '.join(codes)}.", field=field)
+    if reason == "other" and not note.strip():
+        raise InvalidInput("Reason 'other' needs a note.", field="note")
+    return reason
+
+
+def lead_reject(
+    *, lead_id: int, acting_user: User, reason: str | None, note: str = "", action: str,
+    at: datetime | None = None,
+) -> Lead:
+    """Sales sends the lead back: `recycle` returns it to marketing's nurture (it can
+    re-qualify on new engagement), `disqualify` ends its journey."""
+    at = at or timezone.now()
+    note = note or ""
+    reason = _validate_reason(reason, note)
+    targets = {"recycle": Stage.RECYCLED, "disqualify": Stage.DISQUALIFIED}
+    if action not in targets:
+        raise InvalidInput("Action is 'recycle' or 'disqualify'.", field="action")
+    with transaction.atomic():
+        lead = _locked_lead(lead_id)
+        policies.require_can_work_lead(acting_user, lead)
+        if lead.stage not in (Stage.MQL, Stage.SAL):
+            raise InvalidTransition(f"Only an MQL or an accepted lead can be rejected; this one is '{lead.stage}'.")
+        previous_owner = lead.owner.email if lead.owner_id else None
+        stage_change(
+            lead, targets[action], actor=acting_user, at=at, reason=reason, note=note,
+            data={"action": action, "owner": previous_owner},
+        )  # fmt: skip
+        sla_stop(lead, outcome=SlaClock.Outcome.REJECTED, at=at)
+        lead.owner = None
+        lead.nurture_since = at if action == "recycle" else lead.nurture_since
+        lead.save(update_fields=["owner", "nurture_since", "updated_at"])
+    return lead
+
+
+def lead_log_activity(
+    *, lead_id: int, acting_user: User, type: str, note: str = "", occurred_at: datetime | None = None,
+    at: datetime | None = None,
+) -> Touchpoint:
+    """A rep's call, email or meeting: on the timeline, and the first one stops the SLA clock."""
+    at = at or timezone.now()
+    if type not in REP_ACTIVITY_TYPES:
+        raise InvalidInput(f"Activity type is one of {', '.join(REP_ACTIVITY_TYPES)}.", field="type")
+    with transaction.atomic():
+        lead = _locked_lead(lead_id)
+        policies.require_can_work_lead(acting_user, lead)
+        touchpoint = Touchpoint.objects.create(
+            lead=lead, type=type, channel="sales", occurred_at=occurred_at or at, actor=acting_user,
+            note=note, created_at=at,
+        )  # fmt: skip
+        event_record(
+            lead, LeadEvent.Kind.ACTIVITY, actor=acting_user, at=occurred_at or at, note=note,
+            data={"type": type, "touchpoint": touchpoint.pk},
+        )  # fmt: skip
+        sla_stop(lead, outcome=SlaClock.Outcome.ACTIVITY, at=at)
+        lead_rescore(lead, at=at, actor=acting_user)
+    return touchpoint
+
+
+# --- opportunities ----------------------------------------------------------------------
+
+
+def _parse_amount(amount: Any) -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(f"'{amount}' is not an amount.", field="amount") from None
+    if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
+        raise InvalidInput("The amount is 0 or more and below 1,000,000,000,000.", field="amount")
+    return value.quantize(Decimal("0.01"))
+
+
+def opportunity_create(
+    *, lead_id: int, acting_user: User, amount: Any, name: str = "", sales_stage: str | None = None,
+    expected_close_on=None, at: datetime | None = None,
+) -> Opportunity:
+    """Convert a lead into a deal (→ sql). Converting an MQL accepts it on the way."""
+    at = at or timezone.now()
+    value = _parse_amount(amount)
+    stage_obj = None
+    if sales_stage:
+        stage_obj = SalesStage.objects.filter(name__iexact=sales_stage).first()
+        if stage_obj is None:
+            raise InvalidInput(f"No sales stage '{sales_stage}'.", field="sales_stage")
+    with transaction.atomic():
+        lead = _locked_lead(lead_id)
+        policies.require_can_work_lead(acting_user, lead)
+        if lead.stage not in (Stage.MQL, Stage.SAL):
+            raise InvalidTransition(f"Only an MQL or an accepted lead can be converted; this one is '{lead.stage}'.")
+        if lead.stage == Stage.MQL:
+            stage_change(lead, Stage.SAL, actor=acting_user, at=at, note="Accepted on conversion")
+        sla_stop(lead, outcome=SlaClock.Outcome.CONVERTED, at=at)
+        opportunity = Opportunity.objects.create(
+            name=(name or "").strip()[:200] or f"{lead.company or lead} — new business", lead=lead,
+            account=lead.account, owner=lead.owner or acting_user, amount=value,
+            sales_stage=stage_obj or SalesStage.objects.order_by("position").first(),
+            expected_close_on=expected_close_on, created_at=at,
+        )  # fmt: skip
+        stage_change(
+            lead, Stage.SQL, actor=acting_user, at=at,
+            data={"opportunity": opportunity.pk, "amount": str(value)},
+        )  # fmt: skip
+    return opportunity
+
+
+def opportunity_close(
+    *, opportunity_id: int, acting_user: User, won: bool, reason: str | None = None, note: str = "",
+    at: datetime | None = None,
+) -> Opportunity:
+    """Won makes the lead a customer. Lost needs a reason code and returns the lead to
+    marketing's nurture, where it can qualify again later."""
+    at = at or timezone.now()
+    note = note or ""
+    if not won:
+        reason = _validate_reason(reason, note)
+    with transaction.atomic():
+        opportunity = (
+            Opportunity.objects.select_for_update().select_related("owner").filter(pk=opportunity_id).first()
+        )
+        if opportunity is None:
+            raise NotFound(f"No opportunity with id {opportunity_id}.")
+        policies.require_can_work_opportunity(acting_user, opportunity)
+        if opportunity.status != Opportunity.Status.OPEN:
+            raise InvalidTransition(f"The opportunity is already {opportunity.status}.")
+        opportunity.status = Opportunity.Status.WON if won else Opportunity.Status.LOST
+        opportunity.lost_reason = "" if won else reason
+        opportunity.close_note = note
+        opportunity.closed_at = at
+        opportunity.save(update_fields=["status", "lost_reason", "close_note", "closed_at"])
+        if opportunity.lead_id:
+            lead = _locked_lead(opportunity.lead_id)
+            data = {"opportunity": opportunity.pk, "amount": str(opportunity.amount)}
+            if won:
+                stage_change(lead, Stage.CUSTOMER, actor=acting_user, at=at, note=note, data=data)
+            elif lead.stage == Stage.SQL:
+                stage_change(
+                    lead, Stage.RECYCLED, actor=acting_user, at=at, reason=reason, note=note or "Closed lost",
+                    data={**data, "action": "recycle"},
+                )  # fmt: skip
+                lead.nurture_since = at
+                lead.owner = None
+                lead.save(update_fields=["nurture_since", "owner", "updated_at"])
+    return opportunity

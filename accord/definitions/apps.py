@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DefinitionsConfig(AppConfig):
+    name = "accord.definitions"
+    label = "definitions"

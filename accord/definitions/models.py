@@ -1,0 +1,47 @@
+from functools import cached_property
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accord.definitions.document import DefinitionDocument
+
+
+class LeadDefinition(models.Model):
+    """One version of the agreed definition of a qualified lead.
+
+    Versions are numbered; at most one is active. Proposed and active versions are
+    immutable (a change is a new version) — the sign-off workflow builds on this.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PROPOSED = "proposed", "Proposed"
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+
+    version = models.PositiveIntegerField(unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    document = models.JSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="active"), name="one_active_definition"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version}" + (f" {self.name}" if self.name else "")
+
+    @cached_property
+    def parsed(self) -> DefinitionDocument:
+        return DefinitionDocument.model_validate(self.document)

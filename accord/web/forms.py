@@ -1,0 +1,95 @@
+from django import forms
+from django_countries.fields import LazyTypedChoiceField
+from django_countries import countries
+
+from accord.crm.models import REP_ACTIVITY_TYPES, SalesStage, TouchpointType
+from accord.crm.services import reason_codes
+from accord.campaigns.models import Campaign
+
+
+class LeadForm(forms.Form):
+    email = forms.EmailField()
+    first_name = forms.CharField(required=False, max_length=100)
+    last_name = forms.CharField(required=False, max_length=100)
+    company = forms.CharField(required=False, max_length=200)
+    title = forms.CharField(required=False, max_length=200)
+    phone = forms.CharField(required=False, max_length=50)
+    country = LazyTypedChoiceField(choices=[("", "—"), *countries], required=False)
+    region = forms.CharField(required=False, max_length=100)
+    industry = forms.CharField(required=False, max_length=100)
+    company_size = forms.IntegerField(required=False, min_value=0, label="Company size (employees)")
+    source = forms.CharField(required=False, max_length=100)
+    campaign = forms.ChoiceField(required=False)
+    need = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    authority = forms.CharField(required=False, max_length=200)
+    budget = forms.CharField(required=False, max_length=200)
+    timeline = forms.CharField(required=False, max_length=200)
+    consent_email = forms.BooleanField(required=False, label="Consents to marketing email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [("", "—"), *Campaign.objects.values_list("code", "name")]
+
+    def lead_data(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
+        data["consent_email"] = self.cleaned_data["consent_email"]
+        return data
+
+
+def reason_choices():
+    return [("", "Choose a reason…"), *((code, code.replace("_", " ").capitalize()) for code in reason_codes())]
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(choices=reason_choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    action = forms.ChoiceField(
+        choices=[("recycle", "Recycle to marketing nurture"), ("disqualify", "Disqualify")],
+        widget=forms.RadioSelect, initial="recycle",
+    )  # fmt: skip
+
+
+class ActivityForm(forms.Form):
+    type = forms.ChoiceField(choices=[(t, TouchpointType(t).label) for t in REP_ACTIVITY_TYPES])
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TouchpointForm(forms.Form):
+    type = forms.ChoiceField(choices=TouchpointType.choices)
+    channel = forms.CharField(required=False, max_length=50)
+    campaign = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [("", "—"), *Campaign.objects.values_list("code", "name")]
+
+
+class ConvertForm(forms.Form):
+    name = forms.CharField(required=False, max_length=200, label="Opportunity name")
+    amount = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
+    sales_stage = forms.ModelChoiceField(queryset=SalesStage.objects.all(), to_field_name="name", required=False)
+    expected_close_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CloseForm(forms.Form):
+    won = forms.TypedChoiceField(
+        choices=[("true", "Won"), ("false", "Lost")], coerce=lambda v: v == "true", widget=forms.RadioSelect,
+        label="Outcome",
+    )  # fmt: skip
+    reason = forms.ChoiceField(choices=reason_choices, required=False, label="Lost reason")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FunnelForm(forms.Form):
+    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    by = forms.ChoiceField(
+        choices=[("", "No grouping"), ("source", "Source"), ("campaign", "Campaign")], required=False,
+        label="Group by",
+    )  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_to"] < cleaned["date_from"]:
+            self.add_error("date_to", "'To' is before 'From'.")
+        return cleaned

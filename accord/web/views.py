@@ -1,0 +1,357 @@
+"""Server-rendered pages. Views parse input, call one service or selector, and render;
+domain errors become form errors, 403 or 404 here and nowhere else."""
+
+import csv
+from datetime import timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accord.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from accord.crm import policies, selectors, services
+from accord.crm.models import Stage
+from accord.notifications.services import notifications_mark_read
+from accord.reports.selectors import FUNNEL_STEPS, funnel_report
+from accord.web.forms import (
+    ActivityForm,
+    CloseForm,
+    ConvertForm,
+    FunnelForm,
+    LeadForm,
+    RejectForm,
+    TouchpointForm,
+)
+
+INBOX_ROLES = ("sales_rep", "sales_manager", "admin")
+
+
+def roles_required(*roles):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not (request.user.role in roles or request.user.is_superuser):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _raise_for(error: DomainError):
+    if isinstance(error, NotAllowed):
+        raise PermissionDenied(error.message)
+    if isinstance(error, NotFound):
+        raise Http404(error.message)
+
+
+def _apply_error(form, error: DomainError) -> None:
+    _raise_for(error)
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+@login_required
+def home(request):
+    if request.user.role in ("sales_rep", "sales_manager"):
+        return redirect("inbox")
+    if request.user.role == "executive":
+        return redirect("funnel")
+    return redirect("lead_list")
+
+
+# --- inbox --------------------------------------------------------------------------
+
+
+def _due_label(due_at, now) -> tuple[str, str]:
+    """Human countdown and a CSS state for an SLA deadline."""
+    if due_at is None:
+        return "no clock", "none"
+    delta = due_at - now
+    overdue = delta < timedelta(0)
+    minutes = int(abs(delta).total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+    if overdue:
+        return f"overdue by {text}", "overdue"
+    return f"due in {text}", "soon" if delta < timedelta(hours=1) else "ok"
+
+
+def _decorate(leads, now):
+    for lead in leads:
+        lead.due_text, lead.due_state = _due_label(lead.sla_due_at, now)
+    return leads
+
+
+@roles_required(*INBOX_ROLES)
+def inbox(request):
+    now = timezone.now()
+    leads = _decorate(list(selectors.inbox_for(user=request.user)[:200]), now)
+    return render(request, "accord/inbox.html", {"leads": leads, "reject_form": RejectForm(), "now": now})
+
+
+def _inbox_row(request, lead_id: int, *, done: str = "", form=None):
+    lead = selectors.lead_detail(user=request.user, lead_id=lead_id)
+    _decorate([lead], timezone.now())
+    return render(
+        request, "accord/inbox.html#inbox-row",
+        {"lead": lead, "done": done, "reject_form": form or RejectForm()},
+    )  # fmt: skip
+
+
+@require_POST
+@login_required
+def lead_accept(request, lead_id: int):
+    try:
+        services.lead_accept(lead_id=lead_id, acting_user=request.user)
+    except DomainError as error:
+        _raise_for(error)
+        messages.error(request, error.message)
+        return redirect("lead_detail", lead_id=lead_id)
+    if request.htmx:
+        return _inbox_row(request, lead_id, done="Accepted")
+    messages.success(request, "Lead accepted.")
+    return redirect(request.POST.get("next") or reverse("lead_detail", args=[lead_id]))
+
+
+@require_POST
+@login_required
+def lead_reject(request, lead_id: int):
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lead_reject(lead_id=lead_id, acting_user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _apply_error(form, error)
+    if form.errors:
+        if request.htmx:
+            return _inbox_row(request, lead_id, form=form)
+        messages.error(request, "; ".join(m for errs in form.errors.values() for m in errs))
+        return redirect("lead_detail", lead_id=lead_id)
+    done = "Recycled to nurture" if form.cleaned_data["action"] == "recycle" else "Disqualified"
+    if request.htmx:
+        return _inbox_row(request, lead_id, done=done)
+    messages.success(request, f"Lead rejected: {done.lower()}.")
+    return redirect(request.POST.get("next") or reverse("lead_detail", args=[lead_id]))
+
+
+# --- leads --------------------------------------------------------------------------
+
+LIST_COLUMNS = ("email", "name", "company", "country", "stage", "score", "owner", "source", "campaign", "created")
+
+
+def _lead_row(lead) -> list:
+    return [
+        lead.email, lead.full_name, lead.company, lead.country.code or "", lead.stage, lead.score_total,
+        lead.owner.email if lead.owner_id else "", lead.source, lead.campaign.code if lead.campaign_id else "",
+        lead.created_at.isoformat(),
+    ]  # fmt: skip
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def lead_list(request):
+    filters = {k: request.GET.get(k) or None for k in ("stage", "owner", "source", "search")}
+    leads = selectors.lead_list(user=request.user, **filters)
+    if request.GET.get("format") == "csv":
+        response = StreamingHttpResponse(_csv_stream(csv.writer(_Echo()), leads), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="leads.csv"'
+        return response
+    page = Paginator(leads, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "accord/lead_list.html",
+        {"page": page, "filters": filters, "stages": Stage.choices, "query": query.urlencode()},
+    )  # fmt: skip
+
+
+def _csv_stream(writer, leads):
+    yield writer.writerow(LIST_COLUMNS)
+    for lead in leads.iterator(chunk_size=2000):
+        yield writer.writerow(_lead_row(lead))
+
+
+@login_required
+def lead_new(request):
+    if not policies.can_capture(request.user):
+        raise PermissionDenied
+    form = LeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead, created = services.lead_capture(data=form.lead_data(), acting_user=request.user)
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, "Lead created." if created else "A lead with this email existed: updated it.")
+            return redirect("lead_detail", lead_id=lead.pk)
+    return render(request, "accord/lead_form.html", {"form": form})
+
+
+@login_required
+def lead_detail(request, lead_id: int):
+    try:
+        lead = selectors.lead_detail(user=request.user, lead_id=lead_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    _decorate([lead], timezone.now())
+    can_work = policies.can_work_lead(request.user, lead)
+    context = {
+        "lead": lead,
+        "events": lead.events.all(),
+        "touchpoints": lead.touchpoints.all(),
+        "opportunities": lead.opportunities.all(),
+        "can_work": can_work,
+        "can_capture": policies.can_capture(request.user),
+        "can_accept": can_work and lead.stage == Stage.MQL,
+        "can_reject": can_work and lead.stage in (Stage.MQL, Stage.SAL),
+        "can_convert": can_work and lead.stage in (Stage.MQL, Stage.SAL),
+        "reject_form": RejectForm(),
+        "activity_form": ActivityForm(),
+        "touchpoint_form": TouchpointForm(),
+        "convert_form": ConvertForm(),
+        "close_form": CloseForm(),
+    }
+    return render(request, "accord/lead_detail.html", context)
+
+
+def _post_action(request, lead_id, form_class, action, success: str):
+    """Shared shape of the lead page's forms: validate, call the service, report back."""
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("lead_detail", lead_id=lead_id)
+    messages.error(request, "; ".join(f"{k}: {m}" if k != "__all__" else m for k, errs in form.errors.items() for m in errs))
+    return redirect("lead_detail", lead_id=lead_id)
+
+
+@require_POST
+@login_required
+def lead_activity(request, lead_id: int):
+    return _post_action(
+        request, lead_id, ActivityForm,
+        lambda data: services.lead_log_activity(lead_id=lead_id, acting_user=request.user, **data),
+        "Activity logged.",
+    )  # fmt: skip
+
+
+@require_POST
+@login_required
+def lead_touchpoint(request, lead_id: int):
+    return _post_action(
+        request, lead_id, TouchpointForm,
+        lambda data: services.touchpoint_record(
+            lead_id=lead_id, acting_user=request.user, type=data["type"], channel=data["channel"],
+            campaign=data["campaign"] or None,
+        ),
+        "Touchpoint recorded and lead rescored.",
+    )  # fmt: skip
+
+
+@require_POST
+@login_required
+def lead_convert(request, lead_id: int):
+    def convert(data):
+        services.opportunity_create(
+            lead_id=lead_id, acting_user=request.user, amount=data["amount"], name=data["name"],
+            sales_stage=data["sales_stage"].name if data["sales_stage"] else None,
+            expected_close_on=data["expected_close_on"],
+        )  # fmt: skip
+
+    return _post_action(request, lead_id, ConvertForm, convert, "Opportunity created.")
+
+
+@require_POST
+@login_required
+def opportunity_close(request, opportunity_id: int):
+    try:
+        opportunity = selectors.opportunity_get(user=request.user, opportunity_id=opportunity_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    return _post_action(
+        request, opportunity.lead_id, CloseForm,
+        lambda data: services.opportunity_close(
+            opportunity_id=opportunity_id, acting_user=request.user, won=data["won"],
+            reason=data["reason"] or None, note=data["note"],
+        ),
+        "Opportunity closed.",
+    )  # fmt: skip
+
+
+# --- reports ------------------------------------------------------------------------
+
+
+CHART_BAR_X, CHART_BAR_MAX = 190, 380
+
+
+@login_required
+def funnel(request):
+    today = timezone.localdate()
+    initial = {"date_from": today - timedelta(days=180), "date_to": today, "by": ""}
+    form = FunnelForm(request.GET or initial)
+    rows, chart = [], []
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            rows = funnel_report(date_from=data["date_from"], date_to=data["date_to"], by=data["by"] or None)
+        except InvalidInput as error:
+            form.add_error(None, error.message)
+    if rows and request.GET.get("format") == "csv":
+        return _funnel_csv(rows)
+    if rows:
+        total = rows[-1]
+        stages = [("Leads", total.leads), *((s.label, total.reached[s.value]) for s in FUNNEL_STEPS)]
+        top = max(total.leads, 1)
+        chart = [
+            {"label": label, "count": count, "width": round(CHART_BAR_MAX * count / top), "y": i * 44}
+            for i, (label, count) in enumerate(stages)
+        ]
+        for bar in chart:
+            bar["value_x"] = CHART_BAR_X + bar["width"] + 8
+    return render(
+        request, "accord/funnel.html",
+        {"form": form, "rows": rows, "chart": chart, "steps": [s.value for s in FUNNEL_STEPS],
+         "chart_height": len(chart) * 44, "bar_x": CHART_BAR_X, "csv_query": request.GET.urlencode()},
+    )  # fmt: skip
+
+
+def _funnel_csv(rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="funnel.csv"'
+    writer = csv.writer(response)
+    steps = [s.value for s in FUNNEL_STEPS]
+    conversions = list(rows[-1].conversion)
+    writer.writerow(["group", "leads", *steps, "recycled", "disqualified", *conversions])
+    for row in rows:
+        writer.writerow([
+            row.group, row.leads, *(row.reached[s] for s in steps), row.exits["recycled"],
+            row.exits["disqualified"], *("" if row.conversion[c] is None else row.conversion[c] for c in conversions),
+        ])  # fmt: skip
+    return response
+
+
+@login_required
+def notifications(request):
+    items = list(request.user.notifications.select_related("lead")[:100])
+    if request.method == "POST":
+        notifications_mark_read(user=request.user, at=timezone.now())
+        return redirect("notifications")
+    return render(request, "accord/notifications.html", {"items": items})
