@@ -37,11 +37,21 @@ def migrate() -> None:
 
 def _gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
     return [
-        sys.executable, "-m", "gunicorn", "accord.config.wsgi:application",
-        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-        "--access-logfile", "-" if os.environ.get("ACCORD_ACCESS_LOG") else "/dev/null",
-        "--graceful-timeout", "5",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "accord.config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--access-logfile",
+        "-" if os.environ.get("ACCORD_ACCESS_LOG") else "/dev/null",
+        "--graceful-timeout",
+        "5",
+    ]
 
 
 @main.command()
@@ -78,12 +88,22 @@ def user() -> None:
 
 @user.command("create")
 @click.option("--email", required=True)
-@click.option("--role", required=True, help="admin, marketing, marketing_lead, sales_rep, sales_manager, executive")
+@click.option(
+    "--role",
+    required=True,
+    help="admin, marketing, marketing_lead, sales_rep, sales_manager, executive",
+)
 @click.option("--team", default=None, help="Team name (created if new).")
 @click.option("--password", default=None, help="Generated and printed when omitted.")
 @click.option("--first-name", default="")
 @click.option("--last-name", default="")
-@click.option("--timezone", "timezone_name", default="UTC", show_default=True, help="IANA name for working hours.")
+@click.option(
+    "--timezone",
+    "timezone_name",
+    default="UTC",
+    show_default=True,
+    help="IANA name for working hours.",
+)
 def user_create(email, role, team, password, first_name, last_name, timezone_name) -> None:
     """Create a user."""
     _setup()
@@ -92,9 +112,14 @@ def user_create(email, role, team, password, first_name, last_name, timezone_nam
 
     try:
         created, raw_password = create(
-            email=email, role=role, team=team, password=password, first_name=first_name,
-            last_name=last_name, timezone_name=timezone_name,
-        )  # fmt: skip
+            email=email,
+            role=role,
+            team=team,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            timezone_name=timezone_name,
+        )
     except DomainError as error:
         _fail(error)
     click.echo(f"Created {created.email} ({created.role})" + (f" in team {team}" if team else ""))
@@ -167,7 +192,13 @@ def sla_check() -> None:
 
 @main.command()
 @click.option("--port", default=8000, show_default=True)
-@click.option("--leads", "lead_count", default=2000, show_default=True, help="Demo leads to generate on first run.")
+@click.option(
+    "--leads",
+    "lead_count",
+    default=2000,
+    show_default=True,
+    help="Demo leads to generate on first run.",
+)
 @click.option("--no-serve", is_flag=True, help="Prepare the database and exit.")
 def demo(port: int, lead_count: int, no_serve: bool) -> None:
     """Create or migrate the embedded database, load demo data once, and serve the UI."""

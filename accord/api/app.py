@@ -35,7 +35,10 @@ def domain_error(request, error: DomainError):
     status = next((code for kind, code in STATUS_FOR.items() if isinstance(error, kind)), 400)
     body = {"detail": error.message}
     if status == 422 and error.field:
-        body = {"detail": f"{error.field}: {error.message}", "errors": [{"field": error.field, "message": error.message}]}
+        body = {
+            "detail": f"{error.field}: {error.message}",
+            "errors": [{"field": error.field, "message": error.message}],
+        }
     return api.create_response(request, body, status=status)
 
 

@@ -67,7 +67,11 @@ def reject_lead(request, lead_id: int, payload: RejectIn):
     return _current(request, lead_id)
 
 
-@router.post("/{lead_id}/activities", response={201: TouchpointOut, **ERRORS}, summary="Log a call, email or meeting")
+@router.post(
+    "/{lead_id}/activities",
+    response={201: TouchpointOut, **ERRORS},
+    summary="Log a call, email or meeting",
+)
 def log_activity(request, lead_id: int, payload: ActivityIn):
     touchpoint = services.lead_log_activity(lead_id=lead_id, acting_user=request.auth, **payload.dict())
     return 201, touchpoint_out(touchpoint)

@@ -20,4 +20,9 @@ class FunnelQuery(Schema):
 def funnel(request, query: Query[FunnelQuery]):
     """Cohort funnel: leads created in the period and how many reached each stage."""
     rows = funnel_report(date_from=query.date_from, date_to=query.date_to, by=query.by)
-    return {"from": query.date_from, "to": query.date_to, "by": query.by, "rows": [r.as_dict() for r in rows]}
+    return {
+        "from": query.date_from,
+        "to": query.date_to,
+        "by": query.by,
+        "rows": [r.as_dict() for r in rows],
+    }

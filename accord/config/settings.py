@@ -5,7 +5,7 @@ ACCORD_HOME     where the embedded database, secret key and outgoing mail live
 DATABASE_URL    e.g. postgres://user@127.0.0.1:5432/accord; unset = SQLite in ACCORD_HOME.
 ACCORD_DEBUG    "1" for development.
 ACCORD_ALLOWED_HOSTS   comma-separated; default localhost only.
-ACCORD_EMAIL_URL       "console", "file" (default: ACCORD_HOME/sent-mail), or "smtp://host:port".
+ACCORD_EMAIL_URL       "console", "memory", "file" (default: ACCORD_HOME/sent-mail) or "smtp://host:port".
 """
 
 import os
@@ -103,9 +103,7 @@ else:
                 # WAL lets readers proceed while one writer commits; IMMEDIATE takes the
                 # write lock at BEGIN, so two racing writers queue (up to the timeout)
                 # instead of failing half-way with "database is locked".
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                ),
+                "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
@@ -150,14 +148,21 @@ TASKS = {
 
 _email = os.environ.get("ACCORD_EMAIL_URL", "file")
 if _email == "console":
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+elif _email == "memory":
+    _mailer = {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
 elif _email.startswith("smtp://"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST, _, _port = _email.removeprefix("smtp://").partition(":")
-    EMAIL_PORT = int(_port or 25)
+    _host, _, _port = _email.removeprefix("smtp://").partition(":")
+    _mailer = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {"host": _host, "port": int(_port or 25)},
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = ACCORD_HOME / "sent-mail"
+    _mailer = {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": str(ACCORD_HOME / "sent-mail")},
+    }
+MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = os.environ.get("ACCORD_FROM_EMAIL", "accord@localhost")
 
 SECURE_CSP = {

@@ -24,8 +24,23 @@ def email_domain(email: str) -> str:
 
 FREE_MAIL_DOMAINS = frozenset(
     {
-        "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com",
-        "live.com", "aol.com", "icloud.com", "me.com", "gmx.de", "gmx.net", "web.de",
-        "proton.me", "protonmail.com", "mail.com", "yandex.ru", "qq.com", "163.com",
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "proton.me",
+        "protonmail.com",
+        "mail.com",
+        "yandex.ru",
+        "qq.com",
+        "163.com",
     }
-)  # fmt: skip
+)

@@ -22,9 +22,21 @@ class LeadAdmin(admin.ModelAdmin):
     search_fields = ["email", "company", "last_name"]
     list_select_related = ["owner"]
     readonly_fields = [
-        "stage", "owner", "team", "score_fit", "score_engagement", "score_total", "scored_at", "definition",
-        "qualification", "qualified_at", "nurture_since", "stage_changed_at", "created_at", "updated_at",
-    ]  # fmt: skip
+        "stage",
+        "owner",
+        "team",
+        "score_fit",
+        "score_engagement",
+        "score_total",
+        "scored_at",
+        "definition",
+        "qualification",
+        "qualified_at",
+        "nurture_since",
+        "stage_changed_at",
+        "created_at",
+        "updated_at",
+    ]
     raw_id_fields = ["account", "campaign"]
     inlines = [LeadEventInline]
 

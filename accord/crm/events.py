@@ -35,9 +35,17 @@ def event_record(
     to_stage: str = "",
 ) -> LeadEvent:
     return LeadEvent.objects.create(
-        lead=lead, kind=kind, actor=actor, occurred_at=at, reason=reason, note=note,
-        definition=definition, data=data or {}, from_stage=from_stage, to_stage=to_stage,
-    )  # fmt: skip
+        lead=lead,
+        kind=kind,
+        actor=actor,
+        occurred_at=at,
+        reason=reason,
+        note=note,
+        definition=definition,
+        data=data or {},
+        from_stage=from_stage,
+        to_stage=to_stage,
+    )
 
 
 def stage_change(
@@ -55,13 +63,19 @@ def stage_change(
     lock and saves nothing else for the stage: this writes both."""
     from_stage = lead.stage
     if to_stage not in TRANSITIONS[from_stage]:
-        raise InvalidTransition(
-            f"A lead in stage '{from_stage}' cannot move to '{to_stage}'.", field="stage"
-        )
+        raise InvalidTransition(f"A lead in stage '{from_stage}' cannot move to '{to_stage}'.", field="stage")
     lead.stage = to_stage
     lead.stage_changed_at = at
     Lead.objects.filter(pk=lead.pk).update(stage=to_stage, stage_changed_at=at)
     return event_record(
-        lead, LeadEvent.Kind.STAGE, actor=actor, at=at, reason=reason, note=note,
-        definition=definition, data=data, from_stage=from_stage, to_stage=to_stage,
-    )  # fmt: skip
+        lead,
+        LeadEvent.Kind.STAGE,
+        actor=actor,
+        at=at,
+        reason=reason,
+        note=note,
+        definition=definition,
+        data=data,
+        from_stage=from_stage,
+        to_stage=to_stage,
+    )

@@ -40,9 +40,12 @@ class Account(models.Model):
     country = CountryField(blank=True)
     company_size = models.PositiveIntegerField(null=True, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_accounts",
-    )  # fmt: skip
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -79,33 +82,37 @@ class Lead(models.Model):
     timeline = models.CharField(max_length=200, blank=True)
     consent_email = models.BooleanField(default=False)
     do_not_call = models.BooleanField(default=False)
-    account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
-    )
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
 
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.LEAD)
     stage_changed_at = models.DateTimeField(default=timezone.now)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_leads",
-    )  # fmt: skip
-    team = models.ForeignKey(
-        "people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
     )
+    team = models.ForeignKey("people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
     score_fit = models.FloatField(default=0)
     score_engagement = models.FloatField(default=0)
     score_total = models.FloatField(default=0)
     scored_at = models.DateTimeField(null=True, blank=True)
     definition = models.ForeignKey(
-        "definitions.LeadDefinition", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="leads", help_text="The version the lead was last scored under.",
-    )  # fmt: skip
+        "definitions.LeadDefinition",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        help_text="The version the lead was last scored under.",
+    )
     qualification = models.JSONField(default=dict, blank=True)
     qualified_at = models.DateTimeField(null=True, blank=True)
     nurture_since = models.DateTimeField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Set when recycled: only engagement after this moment can re-qualify the lead.",
-    )  # fmt: skip
+    )
     custom = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -131,17 +138,24 @@ class Touchpoint(models.Model):
     type = models.CharField(max_length=30, choices=TouchpointType.choices)
     channel = models.CharField(max_length=50, blank=True)
     campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="touchpoints",
-    )  # fmt: skip
+    )
     occurred_at = models.DateTimeField(default=timezone.now)
     utm_source = models.CharField(max_length=200, blank=True)
     utm_medium = models.CharField(max_length=200, blank=True)
     utm_campaign = models.CharField(max_length=200, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", help_text="The rep, for calls, meetings and rep emails.",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The rep, for calls, meetings and rep emails.",
+    )
     note = models.TextField(blank=True)
     external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -184,9 +198,12 @@ class LeadEvent(models.Model):
     reason = models.CharField(max_length=50, blank=True)
     note = models.TextField(blank=True)
     definition = models.ForeignKey(
-        "definitions.LeadDefinition", null=True, blank=True, on_delete=models.PROTECT,
+        "definitions.LeadDefinition",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     data = models.JSONField(default=dict, blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
 
@@ -232,16 +249,15 @@ class Opportunity(models.Model):
         LOST = "lost", "Lost"
 
     name = models.CharField(max_length=200)
-    lead = models.ForeignKey(
-        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
-    )
-    account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
-    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities")
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="opportunities",
-    )  # fmt: skip
+    )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     sales_stage = models.ForeignKey(SalesStage, null=True, blank=True, on_delete=models.PROTECT)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

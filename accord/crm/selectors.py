@@ -13,7 +13,11 @@ def _with_sla(leads: QuerySet[Lead]) -> QuerySet[Lead]:
 
 
 def lead_list(
-    *, user: User, stage: str | None = None, owner: str | None = None, source: str | None = None,
+    *,
+    user: User,
+    stage: str | None = None,
+    owner: str | None = None,
+    source: str | None = None,
     search: str | None = None,
 ) -> QuerySet[Lead]:
     """The leads `user` may see, filtered. `owner` is an email, or "none" for unassigned."""
@@ -28,8 +32,10 @@ def lead_list(
         leads = leads.filter(source__iexact=source)
     if search:
         term = search.strip()
-        leads = leads.filter(email__icontains=term) | leads.filter(company__icontains=term) | leads.filter(
-            last_name__icontains=term
+        leads = (
+            leads.filter(email__icontains=term)
+            | leads.filter(company__icontains=term)
+            | leads.filter(last_name__icontains=term)
         )
     return _with_sla(leads).order_by("-created_at", "-id")
 
@@ -40,7 +46,10 @@ def lead_detail(*, user: User, lead_id: int) -> Lead:
         _with_sla(policies.visible_leads(user))
         .select_related("owner", "team", "campaign", "definition", "account__owner")
         .prefetch_related(
-            Prefetch("events", LeadEvent.objects.select_related("actor", "definition").order_by("-occurred_at", "-id")),
+            Prefetch(
+                "events",
+                LeadEvent.objects.select_related("actor", "definition").order_by("-occurred_at", "-id"),
+            ),
             Prefetch("touchpoints", Touchpoint.objects.select_related("campaign", "actor")),
             Prefetch("opportunities", Opportunity.objects.select_related("sales_stage", "owner")),
         )
@@ -62,11 +71,7 @@ def inbox_for(*, user: User) -> QuerySet[Lead]:
         leads = leads.filter(team_id__in=policies.managed_team_ids(user))
     else:
         leads = leads.filter(owner=user)
-    return (
-        _with_sla(leads)
-        .select_related("owner", "campaign", "definition")
-        .order_by("sla_due_at", "qualified_at")
-    )
+    return _with_sla(leads).select_related("owner", "campaign", "definition").order_by("sla_due_at", "qualified_at")
 
 
 def opportunity_list(*, user: User) -> QuerySet[Opportunity]:

@@ -39,9 +39,22 @@ from accord.routing.models import SlaClock
 from accord.routing.services import lead_route, sla_stop
 
 TEXT_FIELDS = (
-    "first_name", "last_name", "company", "title", "phone", "region", "industry", "source",
-    "utm_source", "utm_medium", "utm_campaign", "need", "authority", "budget", "timeline",
-)  # fmt: skip
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "phone",
+    "region",
+    "industry",
+    "source",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "need",
+    "authority",
+    "budget",
+    "timeline",
+)
 LEAD_INPUT_FIELDS = (*TEXT_FIELDS, "email", "country", "company_size", "campaign", "consent_email")
 
 
@@ -109,7 +122,10 @@ def _initial_stage(fields: Mapping[str, Any]) -> str:
 
 
 def lead_capture(
-    *, data: Mapping[str, Any], acting_user: User | None, at: datetime | None = None,
+    *,
+    data: Mapping[str, Any],
+    acting_user: User | None,
+    at: datetime | None = None,
     check_permission: bool = True,
 ) -> tuple[Lead, bool]:
     """Create the lead, or update the one with the same normalised email. Returns
@@ -127,9 +143,12 @@ def lead_capture(
             try:
                 with transaction.atomic():
                     lead = Lead.objects.create(
-                        email=email, stage=_initial_stage(updates), stage_changed_at=at,
-                        created_at=at, **updates,
-                    )  # fmt: skip
+                        email=email,
+                        stage=_initial_stage(updates),
+                        stage_changed_at=at,
+                        created_at=at,
+                        **updates,
+                    )
                     created = True
             except IntegrityError:  # the same email raced us and won: update theirs
                 lead = Lead.objects.select_for_update().get(email=email)
@@ -138,9 +157,13 @@ def lead_capture(
             if lead.account:
                 Lead.objects.filter(pk=lead.pk).update(account=lead.account)
             event_record(
-                lead, LeadEvent.Kind.CREATED, actor=acting_user, at=at, to_stage=lead.stage,
+                lead,
+                LeadEvent.Kind.CREATED,
+                actor=acting_user,
+                at=at,
+                to_stage=lead.stage,
                 data={"source": lead.source, "campaign": lead.campaign.code if lead.campaign else None},
-            )  # fmt: skip
+            )
         else:
             changed = sorted(name for name, value in updates.items() if getattr(lead, name) != value)
             if changed:
@@ -160,10 +183,19 @@ def lead_capture(
 
 
 def touchpoint_record(
-    *, lead_id: int | None = None, email: str | None = None, type: str, channel: str = "",
-    campaign: str | None = None, occurred_at: datetime | None = None, acting_user: User | None,
-    utm: Mapping[str, str] | None = None, note: str = "", external_id: str | None = None,
-    at: datetime | None = None, check_permission: bool = True,
+    *,
+    lead_id: int | None = None,
+    email: str | None = None,
+    type: str,
+    channel: str = "",
+    campaign: str | None = None,
+    occurred_at: datetime | None = None,
+    acting_user: User | None,
+    utm: Mapping[str, str] | None = None,
+    note: str = "",
+    external_id: str | None = None,
+    at: datetime | None = None,
+    check_permission: bool = True,
 ) -> Touchpoint:
     """Record an interaction and rescore the lead before returning. An unknown email
     creates the contact as a subscriber, as a form or tracking hit would."""
@@ -190,10 +222,17 @@ def touchpoint_record(
         else:
             raise InvalidInput("Give the lead's email or lead_id.", field="email")
         touchpoint = Touchpoint.objects.create(
-            lead=lead, type=type, channel=channel or (campaign_obj.channel if campaign_obj else ""),
-            campaign=campaign_obj, occurred_at=occurred_at or at, actor=acting_user if type in REP_ACTIVITY_TYPES else None,
-            note=note, external_id=external_id, created_at=at, **{f"utm_{k}": v for k, v in (utm or {}).items()},
-        )  # fmt: skip
+            lead=lead,
+            type=type,
+            channel=channel or (campaign_obj.channel if campaign_obj else ""),
+            campaign=campaign_obj,
+            occurred_at=occurred_at or at,
+            actor=acting_user if type in REP_ACTIVITY_TYPES else None,
+            note=note,
+            external_id=external_id,
+            created_at=at,
+            **{f"utm_{k}": v for k, v in (utm or {}).items()},
+        )
         lead_rescore(lead, at=at, actor=acting_user)
     return touchpoint
 
@@ -205,15 +244,22 @@ def lead_attributes(lead: Lead) -> dict[str, Any]:
     """What rules may test: the lead's own fields, the email domain and the campaign code."""
     attributes = {name: getattr(lead, name) for name in TEXT_FIELDS}
     attributes.update(
-        email=lead.email, email_domain=email_domain(lead.email), country=lead.country.code or "",
-        company_size=lead.company_size, consent_email=lead.consent_email,
+        email=lead.email,
+        email_domain=email_domain(lead.email),
+        country=lead.country.code or "",
+        company_size=lead.company_size,
+        consent_email=lead.consent_email,
         campaign=lead.campaign.code if lead.campaign_id else "",
-    )  # fmt: skip
+    )
     return attributes
 
 
 def lead_rescore(
-    lead: Lead, *, at: datetime, actor: User | None, definition: LeadDefinition | None = None,
+    lead: Lead,
+    *,
+    at: datetime,
+    actor: User | None,
+    definition: LeadDefinition | None = None,
     has_touchpoints: bool = True,
 ) -> Explanation | None:
     """Score under the active definition, store the result, and qualify and route the lead
@@ -232,16 +278,27 @@ def lead_rescore(
     lead.score_fit, lead.score_engagement = explanation.fit, explanation.engagement
     lead.score_total, lead.scored_at, lead.definition = explanation.total, at, definition
     lead.qualification = explanation.as_dict()
-    update = ["score_fit", "score_engagement", "score_total", "scored_at", "definition", "qualification"]
+    update = [
+        "score_fit",
+        "score_engagement",
+        "score_total",
+        "scored_at",
+        "definition",
+        "qualification",
+    ]
     if explanation.qualified and lead.stage in (Stage.SUBSCRIBER, Stage.LEAD, Stage.RECYCLED):
         lead.qualified_at = at
         update.append("qualified_at")
         lead.save(update_fields=update)
         stage_change(
-            lead, Stage.MQL, actor=actor, at=at, definition=definition,
+            lead,
+            Stage.MQL,
+            actor=actor,
+            at=at,
+            definition=definition,
             reason="fast_track" if explanation.fast_track else "score",
             note=f"Qualified under v{definition.version}: " + "; ".join(explanation.reasons),
-        )  # fmt: skip
+        )
         lead_route(lead, at=at, definition=definition, actor=actor)
     else:
         lead.save(update_fields=update)
@@ -287,7 +344,12 @@ def _validate_reason(reason: str | None, note: str, *, field: str = "reason") ->
 
 
 def lead_reject(
-    *, lead_id: int, acting_user: User, reason: str | None, note: str = "", action: str,
+    *,
+    lead_id: int,
+    acting_user: User,
+    reason: str | None,
+    note: str = "",
+    action: str,
     at: datetime | None = None,
 ) -> Lead:
     """Sales sends the lead back: `recycle` returns it to marketing's nurture (it can
@@ -305,9 +367,14 @@ def lead_reject(
             raise InvalidTransition(f"Only an MQL or an accepted lead can be rejected; this one is '{lead.stage}'.")
         previous_owner = lead.owner.email if lead.owner_id else None
         stage_change(
-            lead, targets[action], actor=acting_user, at=at, reason=reason, note=note,
+            lead,
+            targets[action],
+            actor=acting_user,
+            at=at,
+            reason=reason,
+            note=note,
             data={"action": action, "owner": previous_owner},
-        )  # fmt: skip
+        )
         sla_stop(lead, outcome=SlaClock.Outcome.REJECTED, at=at)
         lead.owner = None
         lead.nurture_since = at if action == "recycle" else lead.nurture_since
@@ -316,7 +383,12 @@ def lead_reject(
 
 
 def lead_log_activity(
-    *, lead_id: int, acting_user: User, type: str, note: str = "", occurred_at: datetime | None = None,
+    *,
+    lead_id: int,
+    acting_user: User,
+    type: str,
+    note: str = "",
+    occurred_at: datetime | None = None,
     at: datetime | None = None,
 ) -> Touchpoint:
     """A rep's call, email or meeting: on the timeline, and the first one stops the SLA clock."""
@@ -327,13 +399,22 @@ def lead_log_activity(
         lead = _locked_lead(lead_id)
         policies.require_can_work_lead(acting_user, lead)
         touchpoint = Touchpoint.objects.create(
-            lead=lead, type=type, channel="sales", occurred_at=occurred_at or at, actor=acting_user,
-            note=note, created_at=at,
-        )  # fmt: skip
+            lead=lead,
+            type=type,
+            channel="sales",
+            occurred_at=occurred_at or at,
+            actor=acting_user,
+            note=note,
+            created_at=at,
+        )
         event_record(
-            lead, LeadEvent.Kind.ACTIVITY, actor=acting_user, at=occurred_at or at, note=note,
+            lead,
+            LeadEvent.Kind.ACTIVITY,
+            actor=acting_user,
+            at=occurred_at or at,
+            note=note,
             data={"type": type, "touchpoint": touchpoint.pk},
-        )  # fmt: skip
+        )
         sla_stop(lead, outcome=SlaClock.Outcome.ACTIVITY, at=at)
         lead_rescore(lead, at=at, actor=acting_user)
     return touchpoint
@@ -353,8 +434,14 @@ def _parse_amount(amount: Any) -> Decimal:
 
 
 def opportunity_create(
-    *, lead_id: int, acting_user: User, amount: Any, name: str = "", sales_stage: str | None = None,
-    expected_close_on=None, at: datetime | None = None,
+    *,
+    lead_id: int,
+    acting_user: User,
+    amount: Any,
+    name: str = "",
+    sales_stage: str | None = None,
+    expected_close_on=None,
+    at: datetime | None = None,
 ) -> Opportunity:
     """Convert a lead into a deal (→ sql). Converting an MQL accepts it on the way."""
     at = at or timezone.now()
@@ -373,20 +460,32 @@ def opportunity_create(
             stage_change(lead, Stage.SAL, actor=acting_user, at=at, note="Accepted on conversion")
         sla_stop(lead, outcome=SlaClock.Outcome.CONVERTED, at=at)
         opportunity = Opportunity.objects.create(
-            name=(name or "").strip()[:200] or f"{lead.company or lead} — new business", lead=lead,
-            account=lead.account, owner=lead.owner or acting_user, amount=value,
+            name=(name or "").strip()[:200] or f"{lead.company or lead} — new business",
+            lead=lead,
+            account=lead.account,
+            owner=lead.owner or acting_user,
+            amount=value,
             sales_stage=stage_obj or SalesStage.objects.order_by("position").first(),
-            expected_close_on=expected_close_on, created_at=at,
-        )  # fmt: skip
+            expected_close_on=expected_close_on,
+            created_at=at,
+        )
         stage_change(
-            lead, Stage.SQL, actor=acting_user, at=at,
+            lead,
+            Stage.SQL,
+            actor=acting_user,
+            at=at,
             data={"opportunity": opportunity.pk, "amount": str(value)},
-        )  # fmt: skip
+        )
     return opportunity
 
 
 def opportunity_close(
-    *, opportunity_id: int, acting_user: User, won: bool, reason: str | None = None, note: str = "",
+    *,
+    opportunity_id: int,
+    acting_user: User,
+    won: bool,
+    reason: str | None = None,
+    note: str = "",
     at: datetime | None = None,
 ) -> Opportunity:
     """Won makes the lead a customer. Lost needs a reason code and returns the lead to
@@ -396,9 +495,7 @@ def opportunity_close(
     if not won:
         reason = _validate_reason(reason, note)
     with transaction.atomic():
-        opportunity = (
-            Opportunity.objects.select_for_update().select_related("owner").filter(pk=opportunity_id).first()
-        )
+        opportunity = Opportunity.objects.select_for_update().select_related("owner").filter(pk=opportunity_id).first()
         if opportunity is None:
             raise NotFound(f"No opportunity with id {opportunity_id}.")
         policies.require_can_work_opportunity(acting_user, opportunity)
@@ -416,9 +513,14 @@ def opportunity_close(
                 stage_change(lead, Stage.CUSTOMER, actor=acting_user, at=at, note=note, data=data)
             elif lead.stage == Stage.SQL:
                 stage_change(
-                    lead, Stage.RECYCLED, actor=acting_user, at=at, reason=reason, note=note or "Closed lost",
+                    lead,
+                    Stage.RECYCLED,
+                    actor=acting_user,
+                    at=at,
+                    reason=reason,
+                    note=note or "Closed lost",
                     data={**data, "action": "recycle"},
-                )  # fmt: skip
+                )
                 lead.nurture_since = at
                 lead.owner = None
                 lead.save(update_fields=["nurture_since", "owner", "updated_at"])

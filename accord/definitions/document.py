@@ -12,21 +12,58 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 STAGE_FIELDS = ("need", "authority", "budget", "timeline")
 
 TOUCHPOINT_TYPES = (
-    "page_view", "email_open", "email_click", "form_fill", "content_download", "webinar",
-    "event", "ad_click", "demo_request", "call", "meeting", "rep_email",
-)  # fmt: skip
+    "page_view",
+    "email_open",
+    "email_click",
+    "form_fill",
+    "content_download",
+    "webinar",
+    "event",
+    "ad_click",
+    "demo_request",
+    "call",
+    "meeting",
+    "rep_email",
+)
 
 REASON_CODES = (
-    "not_ready", "no_budget", "no_authority", "no_need", "wrong_contact",
-    "student_or_job_seeker", "competitor", "duplicate", "bad_data", "existing_customer", "other",
-)  # fmt: skip
+    "not_ready",
+    "no_budget",
+    "no_authority",
+    "no_need",
+    "wrong_contact",
+    "student_or_job_seeker",
+    "competitor",
+    "duplicate",
+    "bad_data",
+    "existing_customer",
+    "other",
+)
 
 # Lead attributes a rule may test. `email_domain` is derived from the email.
 RULE_FIELDS = (
-    "email", "email_domain", "first_name", "last_name", "company", "title", "phone", "country",
-    "region", "industry", "company_size", "source", "campaign", "utm_source", "utm_medium",
-    "utm_campaign", "need", "authority", "budget", "timeline", "consent_email",
-)  # fmt: skip
+    "email",
+    "email_domain",
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "phone",
+    "country",
+    "region",
+    "industry",
+    "company_size",
+    "source",
+    "campaign",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "need",
+    "authority",
+    "budget",
+    "timeline",
+    "consent_email",
+)
 
 
 class Op(StrEnum):
@@ -44,10 +81,18 @@ class Op(StrEnum):
 
 
 OP_WORDS = {
-    Op.EQ: "=", Op.NEQ: "≠", Op.IN: "in", Op.NOT_IN: "not in", Op.GT: ">", Op.GTE: "≥",
-    Op.LT: "<", Op.LTE: "≤", Op.CONTAINS: "contains", Op.PRESENT: "is present",
+    Op.EQ: "=",
+    Op.NEQ: "≠",
+    Op.IN: "in",
+    Op.NOT_IN: "not in",
+    Op.GT: ">",
+    Op.GTE: "≥",
+    Op.LT: "<",
+    Op.LTE: "≤",
+    Op.CONTAINS: "contains",
+    Op.PRESENT: "is present",
     Op.ABSENT: "is absent",
-}  # fmt: skip
+}
 
 
 class _Strict(BaseModel):
@@ -97,9 +142,7 @@ class NegativeRule(_Strict):
     label: str = ""
     when: Condition
     points: Annotated[float, Field(le=0)]
-    knockout: bool = Field(
-        False, description="A matching lead can never qualify, fast track included."
-    )
+    knockout: bool = Field(False, description="A matching lead can never qualify, fast track included.")
 
     @property
     def name(self) -> str:

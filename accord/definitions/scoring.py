@@ -154,23 +154,28 @@ def score_lead(
         moments = sorted(by_type.get(rule.type, ()), reverse=True)[: rule.max_count]
         if not moments:
             continue
-        points = sum(
-            decayed(rule.points, (now - moment).total_seconds(), rule.half_life_days)
-            for moment in moments
-        )
+        points = sum(decayed(rule.points, (now - moment).total_seconds(), rule.half_life_days) for moment in moments)
         engagement += points
         rules.append(
             RuleResult(
-                "engagement", rule.type, round(points, 2),
+                "engagement",
+                rule.type,
+                round(points, 2),
                 f"{len(moments)} × {rule.points:g} pts, half-life {rule.half_life_days:g} days",
             )
-        )  # fmt: skip
+        )
 
     fit, engagement, negative = round(fit, 2), round(engagement, 2), round(negative, 2)
     explanation = Explanation(
-        fit=fit, engagement=engagement, negative=negative, qualified=False, reasons=[],
-        rules=rules, threshold=document.thresholds.mql,
-    )  # fmt: skip
+        fit=fit,
+        engagement=engagement,
+        negative=negative,
+        qualified=False,
+        reasons=[],
+        rules=rules,
+        threshold=document.thresholds.mql,
+        knockout=knockout,
+    )
     _qualify(document, attributes, by_type, explanation)
     return explanation
 
@@ -204,20 +209,18 @@ def _qualify(
         reasons.append(f"Score {explanation.total:g} (fit {explanation.fit:g}, engagement {explanation.engagement:g})")
         return
 
-    checks = [
-        (explanation.total >= thresholds.mql,
-         f"Score {explanation.total:g} {'≥' if explanation.total >= thresholds.mql else '<'} MQL threshold {thresholds.mql:g}"),
-    ]  # fmt: skip
+    checks = [_at_least("Score", explanation.total, thresholds.mql, "MQL threshold")]
     if thresholds.fit_min:
-        ok = explanation.fit >= thresholds.fit_min
-        checks.append((ok, f"Fit {explanation.fit:g} {'≥' if ok else '<'} minimum {thresholds.fit_min:g}"))
+        checks.append(_at_least("Fit", explanation.fit, thresholds.fit_min, "minimum"))
     if thresholds.engagement_min:
-        ok = explanation.engagement >= thresholds.engagement_min
-        checks.append(
-            (ok, f"Engagement {explanation.engagement:g} {'≥' if ok else '<'} minimum {thresholds.engagement_min:g}")
-        )
+        checks.append(_at_least("Engagement", explanation.engagement, thresholds.engagement_min, "minimum"))
     for name, present in explanation.requirements.items():
         checks.append((present, f"{name.capitalize()} {'known' if present else 'missing'}"))
 
     explanation.qualified = all(ok for ok, _ in checks)
     reasons.extend(text for _, text in checks)
+
+
+def _at_least(what: str, value: float, limit: float, limit_name: str) -> tuple[bool, str]:
+    ok = value >= limit
+    return ok, f"{what} {value:g} {'≥' if ok else '<'} {limit_name} {limit:g}"

@@ -3,10 +3,25 @@ with their own signed version; it is a reasonable B2B starting point, not a reco
 
 STARTER_DOCUMENT = {
     "fit_rules": [
-        {"label": "Company of 50+ employees", "when": {"field": "company_size", "op": "gte", "value": 50}, "points": 15},
-        {"label": "Company of 500+ employees", "when": {"field": "company_size", "op": "gte", "value": 500}, "points": 10},
-        {"label": "Target industry", "when": {"field": "industry", "op": "in",
-         "value": ["software", "financial services", "manufacturing", "healthcare"]}, "points": 10},
+        {
+            "label": "Company of 50+ employees",
+            "when": {"field": "company_size", "op": "gte", "value": 50},
+            "points": 15,
+        },
+        {
+            "label": "Company of 500+ employees",
+            "when": {"field": "company_size", "op": "gte", "value": 500},
+            "points": 10,
+        },
+        {
+            "label": "Target industry",
+            "when": {
+                "field": "industry",
+                "op": "in",
+                "value": ["software", "financial services", "manufacturing", "healthcare"],
+            },
+            "points": 10,
+        },
         {"label": "Title: VP", "when": {"field": "title", "op": "contains", "value": "VP"}, "points": 10},
         {"label": "Title: Director", "when": {"field": "title", "op": "contains", "value": "Director"}, "points": 10},
         {"label": "Title: Head of", "when": {"field": "title", "op": "contains", "value": "Head"}, "points": 8},
@@ -24,17 +39,37 @@ STARTER_DOCUMENT = {
         {"type": "demo_request", "points": 40, "half_life_days": 60},
     ],
     "negative_rules": [
-        {"label": "Free email address", "when": {"field": "email_domain", "op": "in",
-         "value": ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com"]}, "points": -10},
-        {"label": "Student", "when": {"field": "title", "op": "contains", "value": "student"},
-         "points": -40, "knockout": True},
+        {
+            "label": "Free email address",
+            "when": {
+                "field": "email_domain",
+                "op": "in",
+                "value": ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com"],
+            },
+            "points": -10,
+        },
+        {
+            "label": "Student",
+            "when": {"field": "title", "op": "contains", "value": "student"},
+            "points": -40,
+            "knockout": True,
+        },
     ],
     "requirements": {"contact": True, "need": True, "authority": False, "budget": False, "timeline": False},
     "thresholds": {"mql": 50, "fit_min": 0, "engagement_min": 0},
     "fast_track_types": ["demo_request"],
     "sla": {"follow_up_business_hours": 4, "mql_commitment_per_month": 150},
     "reason_codes": [
-        "not_ready", "no_budget", "no_authority", "no_need", "wrong_contact", "student_or_job_seeker",
-        "competitor", "duplicate", "bad_data", "existing_customer", "other",
+        "not_ready",
+        "no_budget",
+        "no_authority",
+        "no_need",
+        "wrong_contact",
+        "student_or_job_seeker",
+        "competitor",
+        "duplicate",
+        "bad_data",
+        "existing_customer",
+        "other",
     ],
-}  # fmt: skip
+}

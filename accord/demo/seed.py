@@ -18,7 +18,6 @@ from django_tasks_db.models import DBTaskResult
 from accord.campaigns.models import Campaign
 from accord.crm import services
 from accord.crm.models import Account, Lead, Stage
-from accord.definitions.selectors import definition_active
 from accord.notifications.models import Notification
 from accord.people.models import Role, Team, Territory, User
 from accord.routing.models import SlaClock
@@ -29,18 +28,37 @@ DOMAIN = "accord.demo"
 
 TEAMS = {
     # name: (manager timezone, reps as (first, last, timezone, capacity, out_of_office))
-    "EMEA": ("Europe/Berlin", [("Lena", "Vogel", "Europe/Berlin", 2, False), ("Tom", "Hughes", "Europe/London", 1, False),
-                               ("Marta", "Ruiz", "Europe/Madrid", 1, True)]),
-    "Americas": ("America/New_York", [("Jake", "Miller", "America/New_York", 2, False),
-                                      ("Ana", "Souza", "America/Sao_Paulo", 1, False),
-                                      ("Chris", "Park", "America/Los_Angeles", 1, False)]),
+    "EMEA": (
+        "Europe/Berlin",
+        [
+            ("Lena", "Vogel", "Europe/Berlin", 2, False),
+            ("Tom", "Hughes", "Europe/London", 1, False),
+            ("Marta", "Ruiz", "Europe/Madrid", 1, True),
+        ],
+    ),
+    "Americas": (
+        "America/New_York",
+        [
+            ("Jake", "Miller", "America/New_York", 2, False),
+            ("Ana", "Souza", "America/Sao_Paulo", 1, False),
+            ("Chris", "Park", "America/Los_Angeles", 1, False),
+        ],
+    ),
     "APAC": ("Asia/Tokyo", [("Yuki", "Tanaka", "Asia/Tokyo", 1, False), ("Priya", "Nair", "Asia/Kolkata", 1, False)]),
-    "Enterprise": ("America/Chicago", [("Olivia", "Grant", "America/Chicago", 1, False),
-                                       ("Henrik", "Berg", "Europe/Stockholm", 1, False)]),
-}  # fmt: skip
+    "Enterprise": (
+        "America/Chicago",
+        [("Olivia", "Grant", "America/Chicago", 1, False), ("Henrik", "Berg", "Europe/Stockholm", 1, False)],
+    ),
+}
 TERRITORIES = [
     ("Enterprise (1,000+ employees)", "Enterprise", 10, [], 1000),
-    ("Europe, Middle East & Africa", "EMEA", 50, ["DE", "FR", "GB", "NL", "ES", "IT", "SE", "PL", "ZA", "AE"], None),
+    (
+        "Europe, Middle East & Africa",
+        "EMEA",
+        50,
+        ["DE", "FR", "GB", "NL", "ES", "IT", "SE", "PL", "ZA", "AE"],
+        None,
+    ),
     ("North & South America", "Americas", 50, ["US", "CA", "BR", "MX", "AR"], None),
     ("Asia Pacific", "APAC", 50, ["JP", "AU", "SG", "IN", "KR"], None),
 ]
@@ -52,22 +70,155 @@ CAMPAIGNS = [
     ("summit-2026", "Revenue Summit booth", "events", "trade show"),
     ("nurture-monthly", "Monthly nurture newsletter", "email", "newsletter"),
 ]
-SOURCES = ["organic_search", "paid_search", "social", "email", "referral", "direct_traffic", "events"]
-INDUSTRIES = ["software", "financial services", "manufacturing", "healthcare", "retail", "education", "logistics"]
-TITLES = ["VP Marketing", "Director of Sales", "Head of Operations", "CTO", "Marketing Manager", "Analyst",
-          "Founder", "Procurement Lead", "Student", "Sales Director", "IT Manager", "VP Engineering"]  # fmt: skip
-FIRST = ["Alex", "Sam", "Maria", "Jonas", "Aiko", "Liam", "Zoe", "Omar", "Ines", "Noah", "Mia", "Ravi", "Eva",
-         "Lucas", "Sofia", "Ken", "Nora", "Luca", "Emma", "Daniel", "Chloe", "Mateo", "Hana", "Felix"]  # fmt: skip
-LAST = ["Smith", "Müller", "Rossi", "Dubois", "Sato", "Kowalski", "Silva", "Johansson", "Brown", "Garcia",
-        "Kim", "Novak", "Singh", "Jensen", "Lopez", "Wang", "Costa", "Fischer", "Moreau", "Ito"]  # fmt: skip
-COMPANY_WORDS = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay", "Soylent",
-                 "Tyrell", "Cyberdyne", "Wonka", "Gringotts", "Oscorp", "Aperture", "Massive", "Nakatomi"]  # fmt: skip
-COMPANY_SUFFIX = ["Systems", "Labs", "Group", "Analytics", "Logistics", "Health", "Bank", "Retail", "Works"]
-COUNTRIES = ["US"] * 6 + ["CA", "BR", "MX", "DE", "DE", "GB", "GB", "FR", "NL", "ES", "SE", "JP", "AU", "SG", "IN"]
-MARKETING_TOUCHES = ["page_view"] * 5 + ["email_open"] * 3 + ["email_click"] * 2 + [
-    "form_fill", "content_download", "content_download", "webinar", "event", "ad_click",
-]  # fmt: skip
-REASONS = ["not_ready", "no_budget", "no_authority", "no_need", "wrong_contact", "student_or_job_seeker", "competitor"]
+SOURCES = [
+    "organic_search",
+    "paid_search",
+    "social",
+    "email",
+    "referral",
+    "direct_traffic",
+    "events",
+]
+INDUSTRIES = [
+    "software",
+    "financial services",
+    "manufacturing",
+    "healthcare",
+    "retail",
+    "education",
+    "logistics",
+]
+TITLES = [
+    "VP Marketing",
+    "Director of Sales",
+    "Head of Operations",
+    "CTO",
+    "Marketing Manager",
+    "Analyst",
+    "Founder",
+    "Procurement Lead",
+    "Student",
+    "Sales Director",
+    "IT Manager",
+    "VP Engineering",
+]
+FIRST = [
+    "Alex",
+    "Sam",
+    "Maria",
+    "Jonas",
+    "Aiko",
+    "Liam",
+    "Zoe",
+    "Omar",
+    "Ines",
+    "Noah",
+    "Mia",
+    "Ravi",
+    "Eva",
+    "Lucas",
+    "Sofia",
+    "Ken",
+    "Nora",
+    "Luca",
+    "Emma",
+    "Daniel",
+    "Chloe",
+    "Mateo",
+    "Hana",
+    "Felix",
+]
+LAST = [
+    "Smith",
+    "Müller",
+    "Rossi",
+    "Dubois",
+    "Sato",
+    "Kowalski",
+    "Silva",
+    "Johansson",
+    "Brown",
+    "Garcia",
+    "Kim",
+    "Novak",
+    "Singh",
+    "Jensen",
+    "Lopez",
+    "Wang",
+    "Costa",
+    "Fischer",
+    "Moreau",
+    "Ito",
+]
+COMPANY_WORDS = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Tyrell",
+    "Cyberdyne",
+    "Wonka",
+    "Gringotts",
+    "Oscorp",
+    "Aperture",
+    "Massive",
+    "Nakatomi",
+]
+COMPANY_SUFFIX = [
+    "Systems",
+    "Labs",
+    "Group",
+    "Analytics",
+    "Logistics",
+    "Health",
+    "Bank",
+    "Retail",
+    "Works",
+]
+COUNTRIES = ["US"] * 6 + [
+    "CA",
+    "BR",
+    "MX",
+    "DE",
+    "DE",
+    "GB",
+    "GB",
+    "FR",
+    "NL",
+    "ES",
+    "SE",
+    "JP",
+    "AU",
+    "SG",
+    "IN",
+]
+MARKETING_TOUCHES = (
+    ["page_view"] * 5
+    + ["email_open"] * 3
+    + ["email_click"] * 2
+    + [
+        "form_fill",
+        "content_download",
+        "content_download",
+        "webinar",
+        "event",
+        "ad_click",
+    ]
+)
+REASONS = [
+    "not_ready",
+    "no_budget",
+    "no_authority",
+    "no_need",
+    "wrong_contact",
+    "student_or_job_seeker",
+    "competitor",
+]
 
 
 def is_seeded() -> bool:
@@ -90,10 +241,18 @@ def _people() -> dict[str, list[User]]:
 
     def make(first, last, role, team=None, tz="UTC", capacity=1, ooo=False, email=None):
         return User.objects.create(
-            email=email or _email(first, last), password=password, first_name=first, last_name=last,
-            role=role, team=team, timezone=tz, capacity=capacity, is_out_of_office=ooo,
-            is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
-        )  # fmt: skip
+            email=email or _email(first, last),
+            password=password,
+            first_name=first,
+            last_name=last,
+            role=role,
+            team=team,
+            timezone=tz,
+            capacity=capacity,
+            is_out_of_office=ooo,
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
+        )
 
     make("Ada", "Admin", Role.ADMIN, email=f"admin@{DOMAIN}")
     make("Mara", "Marketing", Role.MARKETING_LEAD, tz="Europe/Berlin")
@@ -107,9 +266,12 @@ def _people() -> dict[str, list[User]]:
         reps[name] = [make(f, last, Role.SALES_REP, team, tz, cap, ooo) for f, last, tz, cap, ooo in members]
     for name, team, priority, countries, min_size in TERRITORIES:
         Territory.objects.create(
-            name=name, team=Team.objects.get(name=team), priority=priority, countries=countries,
+            name=name,
+            team=Team.objects.get(name=team),
+            priority=priority,
+            countries=countries,
             min_company_size=min_size,
-        )  # fmt: skip
+        )
     return reps
 
 
@@ -117,9 +279,16 @@ def _campaigns(today) -> list[Campaign]:
     owner = User.objects.get(email=_email("Max", "Campaigns"))
     return [
         Campaign.objects.create(
-            code=code, name=name, channel=channel, kind=kind, owner=owner, status=Campaign.Status.LIVE,
-            starts_on=today - timedelta(days=190), ends_on=today + timedelta(days=30), budget=5000 + 2500 * i,
-        )  # fmt: skip
+            code=code,
+            name=name,
+            channel=channel,
+            kind=kind,
+            owner=owner,
+            status=Campaign.Status.LIVE,
+            starts_on=today - timedelta(days=190),
+            ends_on=today + timedelta(days=30),
+            budget=5000 + 2500 * i,
+        )
         for i, (code, name, channel, kind) in enumerate(CAMPAIGNS)
     ]
 
@@ -134,9 +303,12 @@ def seed_demo(*, lead_count: int = 2000, progress: Callable[[int], None] = lambd
         # A few key accounts are controlled by a rep: their new leads go straight to them.
         for i, team in enumerate(("EMEA", "Americas", "APAC")):
             Account.objects.create(
-                name=f"{COMPANY_WORDS[i]} {COMPANY_SUFFIX[i]}", domain=f"{COMPANY_WORDS[i].lower()}.example",
-                owner=reps[team][0], company_size=800, country=COUNTRIES[9 - i * 2],
-            )  # fmt: skip
+                name=f"{COMPANY_WORDS[i]} {COMPANY_SUFFIX[i]}",
+                domain=f"{COMPANY_WORDS[i].lower()}.example",
+                owner=reps[team][0],
+                company_size=800,
+                country=COUNTRIES[9 - i * 2],
+            )
     _Simulation(rng, now, campaigns, lead_count, progress).run()
     # The history above is the past: its scheduled checks and hand-off emails must not
     # fire now. Breaches are flagged at their deadlines instead, and old alerts read.
@@ -180,13 +352,19 @@ class _Simulation:
         size = rng.choice([5, 12, 30, 60, 120, 250, 600, 1500, 5000])
         data = {
             "email": f"{first}.{last}.{i}@{domain}".lower().replace("ü", "ue"),
-            "first_name": first, "last_name": last, "company": company, "title": rng.choice(TITLES),
-            "country": rng.choice(COUNTRIES), "industry": rng.choice(INDUSTRIES), "company_size": size,
+            "first_name": first,
+            "last_name": last,
+            "company": company,
+            "title": rng.choice(TITLES),
+            "country": rng.choice(COUNTRIES),
+            "industry": rng.choice(INDUSTRIES),
+            "company_size": size,
             "source": campaign.channel if campaign else rng.choice(SOURCES),
-            "campaign": campaign.code if campaign else None, "consent_email": rng.random() < 0.7,
+            "campaign": campaign.code if campaign else None,
+            "consent_email": rng.random() < 0.7,
             "need": rng.choice(["", "", "Reps ignore web leads", "Need one funnel view", "Replace spreadsheets"]),
             "phone": "+1 555 0100" if rng.random() < 0.5 else "",
-        }  # fmt: skip
+        }
         if rng.random() < 0.1:
             data = {"email": data["email"], "source": "newsletter", "consent_email": True}
 
@@ -200,17 +378,23 @@ class _Simulation:
                 moment += timedelta(hours=rng.uniform(2, 24 * 6))
                 self.at(moment, self._touch(lead.pk, rng.choice(MARKETING_TOUCHES), campaign))
             if rng.random() < 0.25:
-                self.at(moment + timedelta(hours=rng.uniform(1, 72)), self._touch(lead.pk, "demo_request", campaign))
+                self.at(
+                    moment + timedelta(hours=rng.uniform(1, 72)),
+                    self._touch(lead.pk, "demo_request", campaign),
+                )
 
         return capture
 
     def _touch(self, lead_id: int, kind: str, campaign):
         def touch(when: datetime) -> None:
             services.touchpoint_record(
-                lead_id=lead_id, type=kind, channel=campaign.channel if campaign else "web",
+                lead_id=lead_id,
+                type=kind,
+                channel=campaign.channel if campaign else "web",
                 campaign=campaign.code if campaign and self.rng.random() < 0.6 else None,
-                acting_user=None, at=when,
-            )  # fmt: skip
+                acting_user=None,
+                at=when,
+            )
             self._after(lead_id, when)
 
         return touch
@@ -236,7 +420,9 @@ class _Simulation:
             if lead.stage != Stage.MQL:
                 return
             if rng.random() < 0.12:
-                services.lead_log_activity(lead_id=lead_id, acting_user=rep, type="call", note="Left a voicemail", at=when)
+                services.lead_log_activity(
+                    lead_id=lead_id, acting_user=rep, type="call", note="Left a voicemail", at=when
+                )
             if rng.random() < 0.74:
                 services.lead_accept(lead_id=lead_id, acting_user=rep, at=when)
                 if rng.random() < 0.55:
@@ -244,8 +430,14 @@ class _Simulation:
             else:
                 reason = rng.choice(REASONS)
                 action = "recycle" if reason in ("not_ready", "no_budget", "no_authority") else "disqualify"
-                services.lead_reject(lead_id=lead_id, acting_user=rep, reason=reason, action=action,
-                                     note="Spoke to them; not a fit right now.", at=when)  # fmt: skip
+                services.lead_reject(
+                    lead_id=lead_id,
+                    acting_user=rep,
+                    reason=reason,
+                    action=action,
+                    note="Spoke to them; not a fit right now.",
+                    at=when,
+                )
 
         return react
 

@@ -8,9 +8,7 @@ class Notification(models.Model):
         HANDOFF = "handoff", "New lead assigned"
         SLA_BREACH = "sla_breach", "SLA breached"
 
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     lead = models.ForeignKey("crm.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     message = models.CharField(max_length=300)

@@ -6,7 +6,9 @@ from accord.notifications.models import Notification
 from accord.people.models import User
 
 
-def notify(*, recipient: User, kind: str, lead: Lead | None, message: str, at: datetime, email: bool = True) -> Notification:
+def notify(
+    *, recipient: User, kind: str, lead: Lead | None, message: str, at: datetime, email: bool = True
+) -> Notification:
     """An in-app notification, and the same by email once the transaction commits."""
     notification = Notification.objects.create(
         recipient=recipient, kind=kind, lead=lead, message=message[:300], created_at=at

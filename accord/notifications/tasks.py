@@ -12,9 +12,11 @@ def notification_email(notification_id: int) -> bool:
     """Send one notification by email, once: retries after a crash find emailed_at set."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update().select_related("recipient", "lead")
-            .filter(pk=notification_id, emailed_at__isnull=True).first()
-        )  # fmt: skip
+            Notification.objects.select_for_update()
+            .select_related("recipient", "lead")
+            .filter(pk=notification_id, emailed_at__isnull=True)
+            .first()
+        )
         if notification is None:
             return False
         body = notification.message

@@ -7,13 +7,34 @@ from accord.people.models import ApiToken, Team, Territory, User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "role", "team", "capacity", "is_out_of_office", "is_active"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "team",
+        "capacity",
+        "is_out_of_office",
+        "is_active",
+    ]
     list_filter = ["role", "team", "is_out_of_office", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["first_name", "last_name", "role", "team"]}),
-        ("Routing and working hours", {"fields": ["capacity", "is_out_of_office", "timezone", "work_days", "work_start", "work_end"]}),
+        (
+            "Routing and working hours",
+            {
+                "fields": [
+                    "capacity",
+                    "is_out_of_office",
+                    "timezone",
+                    "work_days",
+                    "work_start",
+                    "work_end",
+                ]
+            },
+        ),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "team", "password1", "password2"]})]

@@ -48,9 +48,7 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.SALES_REP)
-    team = models.ForeignKey(
-        "people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
-    )
+    team = models.ForeignKey("people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Berlin")
     work_days = models.JSONField(default=default_work_days, help_text="0 = Monday … 6 = Sunday")
     work_start = models.TimeField(default=time(9, 0))
@@ -58,9 +56,7 @@ class User(AbstractUser):
     capacity = models.PositiveSmallIntegerField(
         default=1, help_text="Round-robin weight: 2 receives twice the leads of 1; 0 receives none."
     )
-    is_out_of_office = models.BooleanField(
-        default=False, help_text="Skipped by round-robin while set."
-    )
+    is_out_of_office = models.BooleanField(default=False, help_text="Skipped by round-robin while set.")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -82,24 +78,18 @@ class User(AbstractUser):
         )
 
     def has_role(self, *roles: str) -> bool:
-        return self.is_active and (self.role in roles or self.is_superuser and Role.ADMIN in roles)
+        return self.is_active and (self.role in roles or (self.is_superuser and Role.ADMIN in roles))
 
 
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
-    manager = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams"
-    )
-    is_default = models.BooleanField(
-        default=False, help_text="Receives qualified leads that no territory matches."
-    )
+    manager = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams")
+    is_default = models.BooleanField(default=False, help_text="Receives qualified leads that no territory matches.")
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_team"
-            )
+            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True), name="one_default_team")
         ]
 
     def __str__(self) -> str:
@@ -137,9 +127,10 @@ class RoundRobinTurn(models.Model):
     assigned_count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["team", "member"], name="one_turn_per_member")
-        ]
+        constraints = [models.UniqueConstraint(fields=["team", "member"], name="one_turn_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} in {self.team_id}: {self.current_weight}"
 
 
 def hash_token(raw: str) -> str:

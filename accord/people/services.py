@@ -14,8 +14,14 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
 def user_create(
-    *, email: str, role: str, team: str | None = None, password: str | None = None,
-    first_name: str = "", last_name: str = "", timezone_name: str = "UTC",
+    *,
+    email: str,
+    role: str,
+    team: str | None = None,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    timezone_name: str = "UTC",
 ) -> tuple[User, str]:
     """Create a user; returns (user, password). A password is generated when none is given."""
     email = normalize_email(email)
@@ -27,9 +33,15 @@ def user_create(
     with transaction.atomic():
         team_obj = Team.objects.get_or_create(name=team)[0] if team else None
         user = User(
-            email=email, role=role, team=team_obj, first_name=first_name, last_name=last_name,
-            timezone=timezone_name, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
-        )  # fmt: skip
+            email=email,
+            role=role,
+            team=team_obj,
+            first_name=first_name,
+            last_name=last_name,
+            timezone=timezone_name,
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
+        )
         try:
             user.full_clean(exclude=["password"])
         except ValidationError as error:

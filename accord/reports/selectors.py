@@ -26,9 +26,12 @@ class FunnelRow:
 
     def as_dict(self) -> dict:
         return {
-            "group": self.group, "leads": self.leads, **self.reached, **self.exits,
+            "group": self.group,
+            "leads": self.leads,
+            **self.reached,
+            **self.exits,
             "conversion": self.conversion,
-        }  # fmt: skip
+        }
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -71,10 +74,12 @@ def funnel_report(*, date_from: date, date_to: date, by: str | None = None) -> l
     def row(group: str, values: dict) -> FunnelRow:
         reached_counts = {s.value: values[s] for s in FUNNEL_STEPS}
         return FunnelRow(
-            group=group, leads=values["leads"], reached=reached_counts,
+            group=group,
+            leads=values["leads"],
+            reached=reached_counts,
             exits={s.value: values[s] for s in SIDE_EXITS},
             conversion=_conversions(values["leads"], reached_counts),
-        )  # fmt: skip
+        )
 
     rows = []
     if by:

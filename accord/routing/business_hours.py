@@ -145,8 +145,7 @@ def is_working_time(moment: datetime, schedule: WorkingSchedule) -> bool:
     moment_utc = _to_utc(moment, "moment")
     day = _local_date(moment_utc, schedule)
     return any(
-        opening <= moment_utc < closing
-        for opening, closing in _intervals(schedule, day - _ONE_DAY, day + _ONE_DAY)
+        opening <= moment_utc < closing for opening, closing in _intervals(schedule, day - _ONE_DAY, day + _ONE_DAY)
     )
 
 
@@ -171,9 +170,7 @@ def _local_date(moment_utc: datetime, schedule: WorkingSchedule) -> date:
     return moment_utc.astimezone(schedule.zone).date()
 
 
-def _intervals(
-    schedule: WorkingSchedule, first: date, last: date | None = None
-) -> Iterator[tuple[datetime, datetime]]:
+def _intervals(schedule: WorkingSchedule, first: date, last: date | None = None) -> Iterator[tuple[datetime, datetime]]:
     """Yield the non-empty working intervals (UTC) of local dates ``first``..``last``.
 
     Intervals come out in chronological order because local -> UTC conversion
@@ -201,9 +198,7 @@ def _intervals(
             raise ValueError("result lies beyond the supported date range") from None
 
 
-def _interval_on(
-    day: date, schedule: WorkingSchedule, zone: ZoneInfo
-) -> tuple[datetime, datetime] | None:
+def _interval_on(day: date, schedule: WorkingSchedule, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
     if day.weekday() not in schedule.days or day in schedule.closed_dates:
         return None
     opening = _local_to_utc(datetime.combine(day, schedule.start), zone)

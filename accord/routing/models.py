@@ -22,7 +22,11 @@ class SlaClock(models.Model):
     rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sla_clocks")
     team = models.ForeignKey("people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     definition = models.ForeignKey(
-        "definitions.LeadDefinition", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "definitions.LeadDefinition",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     business_hours = models.FloatField()
     started_at = models.DateTimeField(default=timezone.now)
@@ -38,10 +42,15 @@ class SlaClock(models.Model):
         ordering = ["due_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["lead"], condition=models.Q(stopped_at__isnull=True), name="one_running_clock_per_lead"
+                fields=["lead"],
+                condition=models.Q(stopped_at__isnull=True),
+                name="one_running_clock_per_lead",
             )
         ]
-        indexes = [models.Index(fields=["rep", "stopped_at"]), models.Index(fields=["due_at", "breached_at"])]
+        indexes = [
+            models.Index(fields=["rep", "stopped_at"]),
+            models.Index(fields=["due_at", "breached_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"SLA {self.lead_id} → {self.rep_id} due {self.due_at:%Y-%m-%d %H:%M}"

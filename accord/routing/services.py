@@ -35,9 +35,8 @@ class RoutingDecision:
 
 def is_available(user: User | None) -> bool:
     return bool(
-        user and user.is_active and user.role == Role.SALES_REP and not user.is_out_of_office
-        and user.capacity > 0
-    )  # fmt: skip
+        user and user.is_active and user.role == Role.SALES_REP and not user.is_out_of_office and user.capacity > 0
+    )
 
 
 def territory_matches(territory: Territory, lead: Lead) -> bool:
@@ -45,16 +44,12 @@ def territory_matches(territory: Territory, lead: Lead) -> bool:
         return False
     if territory.regions and lead.region.casefold() not in {r.casefold() for r in territory.regions}:
         return False
-    if territory.industries and lead.industry.casefold() not in {
-        i.casefold() for i in territory.industries
-    }:
+    if territory.industries and lead.industry.casefold() not in {i.casefold() for i in territory.industries}:
         return False
     size = lead.company_size
     if territory.min_company_size is not None and (size is None or size < territory.min_company_size):
         return False
-    return not (
-        territory.max_company_size is not None and (size is None or size > territory.max_company_size)
-    )
+    return not (territory.max_company_size is not None and (size is None or size > territory.max_company_size))
 
 
 def route_decide(lead: Lead) -> RoutingDecision:
@@ -64,15 +59,22 @@ def route_decide(lead: Lead) -> RoutingDecision:
         return RoutingDecision(owner, owner.team, "account_owner", f"Owner of account {lead.account}")
     skipped = f"Account owner {owner} is unavailable; " if owner else ""
 
-    territory = next(
-        (t for t in Territory.objects.select_related("team") if territory_matches(t, lead)), None
-    )
+    territory = next((t for t in Territory.objects.select_related("team") if territory_matches(t, lead)), None)
     if territory:
-        team, rule, why = territory.team, "territory", f"{skipped}Territory {territory.name} → team {territory.team}"
+        team, rule, why = (
+            territory.team,
+            "territory",
+            f"{skipped}Territory {territory.name} → team {territory.team}",
+        )
     else:
         team = Team.objects.filter(is_default=True).first()
         if team is None:
-            return RoutingDecision(None, None, "unrouted", f"{skipped}No territory matches and there is no default team")
+            return RoutingDecision(
+                None,
+                None,
+                "unrouted",
+                f"{skipped}No territory matches and there is no default team",
+            )
         rule, why = "default_team", f"{skipped}No territory matches → default team {team}"
 
     rep = round_robin_take_turn(team)
@@ -111,17 +113,27 @@ def lead_route(lead: Lead, *, at: datetime, definition: LeadDefinition, actor: U
     lead.owner = decision.rep
     Lead.objects.filter(pk=lead.pk).update(team=decision.team, owner=decision.rep)
     event_record(
-        lead, LeadEvent.Kind.ASSIGNED, actor=actor, at=at, definition=definition,
+        lead,
+        LeadEvent.Kind.ASSIGNED,
+        actor=actor,
+        at=at,
+        definition=definition,
         note=decision.explanation,
-        data={"rule": decision.rule, "team": decision.team.name if decision.team else None,
-              "owner": decision.rep.email if decision.rep else None},
-    )  # fmt: skip
+        data={
+            "rule": decision.rule,
+            "team": decision.team.name if decision.team else None,
+            "owner": decision.rep.email if decision.rep else None,
+        },
+    )
     if decision.rep is None:
         if decision.team and decision.team.manager_id:
             notify(
-                recipient=decision.team.manager, kind=Notification.Kind.HANDOFF, lead=lead, at=at,
+                recipient=decision.team.manager,
+                kind=Notification.Kind.HANDOFF,
+                lead=lead,
+                at=at,
                 message=f"Qualified lead {lead} is waiting: no rep in {decision.team} is available.",
-            )  # fmt: skip
+            )
         return None
     return sla_start(lead, rep=decision.rep, team=decision.team, definition=definition, at=at)
 
@@ -129,13 +141,21 @@ def lead_route(lead: Lead, *, at: datetime, definition: LeadDefinition, actor: U
 def sla_start(lead: Lead, *, rep: User, team: Team | None, definition: LeadDefinition, at: datetime) -> SlaClock:
     hours = definition.parsed.sla.follow_up_business_hours
     clock = SlaClock.objects.create(
-        lead=lead, rep=rep, team=team, definition=definition, business_hours=hours,
-        started_at=at, due_at=add_business_hours(at, hours, rep.working_schedule),
-    )  # fmt: skip
+        lead=lead,
+        rep=rep,
+        team=team,
+        definition=definition,
+        business_hours=hours,
+        started_at=at,
+        due_at=add_business_hours(at, hours, rep.working_schedule),
+    )
     notify(
-        recipient=rep, kind=Notification.Kind.HANDOFF, lead=lead, at=at,
+        recipient=rep,
+        kind=Notification.Kind.HANDOFF,
+        lead=lead,
+        at=at,
         message=f"New qualified lead: {lead} — follow up by {clock.due_at:%Y-%m-%d %H:%M} UTC",
-    )  # fmt: skip
+    )
     from accord.routing.tasks import sla_check  # tasks import services; defer the cycle
 
     enqueue_on_commit(sla_check, clock.pk, run_after=clock.due_at)
@@ -174,16 +194,35 @@ def sla_flag_breach(clock_id: int, *, at: datetime) -> bool:
         clock.save(update_fields=["breached_at", "escalated_to"])
         lead = clock.lead
         event_record(
-            lead, LeadEvent.Kind.SLA_BREACHED, actor=None, at=at, definition=clock.definition,
+            lead,
+            LeadEvent.Kind.SLA_BREACHED,
+            actor=None,
+            at=at,
+            definition=clock.definition,
             note=f"{clock.rep} did not follow up within {clock.business_hours:g} business hours"
-                 + (f"; escalated to {manager}" if manager else ""),
-            data={"rep": clock.rep.email, "due_at": clock.due_at.isoformat(),
-                  "escalated_to": manager.email if manager else None},
-        )  # fmt: skip
+            + (f"; escalated to {manager}" if manager else ""),
+            data={
+                "rep": clock.rep.email,
+                "due_at": clock.due_at.isoformat(),
+                "escalated_to": manager.email if manager else None,
+            },
+        )
         message = f"SLA breached: {clock.rep} has not followed up on {lead} (due {clock.due_at:%Y-%m-%d %H:%M} UTC)"
-        notify(recipient=clock.rep, kind=Notification.Kind.SLA_BREACH, lead=lead, at=at, message=message)
+        notify(
+            recipient=clock.rep,
+            kind=Notification.Kind.SLA_BREACH,
+            lead=lead,
+            at=at,
+            message=message,
+        )
         if manager and manager != clock.rep:
-            notify(recipient=manager, kind=Notification.Kind.SLA_BREACH, lead=lead, at=at, message=message)
+            notify(
+                recipient=manager,
+                kind=Notification.Kind.SLA_BREACH,
+                lead=lead,
+                at=at,
+                message=message,
+            )
         return True
 
 

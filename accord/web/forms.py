@@ -1,10 +1,10 @@
 from django import forms
-from django_countries.fields import LazyTypedChoiceField
 from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
+from accord.campaigns.models import Campaign
 from accord.crm.models import REP_ACTIVITY_TYPES, SalesStage, TouchpointType
 from accord.crm.services import reason_codes
-from accord.campaigns.models import Campaign
 
 
 class LeadForm(forms.Form):
@@ -37,7 +37,10 @@ class LeadForm(forms.Form):
 
 
 def reason_choices():
-    return [("", "Choose a reason…"), *((code, code.replace("_", " ").capitalize()) for code in reason_codes())]
+    return [
+        ("", "Choose a reason…"),
+        *((code, code.replace("_", " ").capitalize()) for code in reason_codes()),
+    ]
 
 
 class RejectForm(forms.Form):
@@ -45,8 +48,9 @@ class RejectForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     action = forms.ChoiceField(
         choices=[("recycle", "Recycle to marketing nurture"), ("disqualify", "Disqualify")],
-        widget=forms.RadioSelect, initial="recycle",
-    )  # fmt: skip
+        widget=forms.RadioSelect,
+        initial="recycle",
+    )
 
 
 class ActivityForm(forms.Form):
@@ -73,9 +77,11 @@ class ConvertForm(forms.Form):
 
 class CloseForm(forms.Form):
     won = forms.TypedChoiceField(
-        choices=[("true", "Won"), ("false", "Lost")], coerce=lambda v: v == "true", widget=forms.RadioSelect,
+        choices=[("true", "Won"), ("false", "Lost")],
+        coerce=lambda v: v == "true",
+        widget=forms.RadioSelect,
         label="Outcome",
-    )  # fmt: skip
+    )
     reason = forms.ChoiceField(choices=reason_choices, required=False, label="Lost reason")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -84,9 +90,10 @@ class FunnelForm(forms.Form):
     date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
     by = forms.ChoiceField(
-        choices=[("", "No grouping"), ("source", "Source"), ("campaign", "Campaign")], required=False,
+        choices=[("", "No grouping"), ("source", "Source"), ("campaign", "Campaign")],
+        required=False,
         label="Group by",
-    )  # fmt: skip
+    )
 
     def clean(self):
         cleaned = super().clean()

@@ -16,7 +16,11 @@ urlpatterns = [
     path("leads/<int:lead_id>/activity/", views.lead_activity, name="lead_activity"),
     path("leads/<int:lead_id>/touchpoint/", views.lead_touchpoint, name="lead_touchpoint"),
     path("leads/<int:lead_id>/convert/", views.lead_convert, name="lead_convert"),
-    path("opportunities/<int:opportunity_id>/close/", views.opportunity_close, name="opportunity_close"),
+    path(
+        "opportunities/<int:opportunity_id>/close/",
+        views.opportunity_close,
+        name="opportunity_close",
+    ),
     path("reports/funnel/", views.funnel, name="funnel"),
     path("notifications/", views.notifications, name="notifications"),
 ]

@@ -103,9 +103,10 @@ def _inbox_row(request, lead_id: int, *, done: str = "", form=None):
     lead = selectors.lead_detail(user=request.user, lead_id=lead_id)
     _decorate([lead], timezone.now())
     return render(
-        request, "accord/inbox.html#inbox-row",
+        request,
+        "accord/inbox.html#inbox-row",
         {"lead": lead, "done": done, "reject_form": form or RejectForm()},
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -146,15 +147,33 @@ def lead_reject(request, lead_id: int):
 
 # --- leads --------------------------------------------------------------------------
 
-LIST_COLUMNS = ("email", "name", "company", "country", "stage", "score", "owner", "source", "campaign", "created")
+LIST_COLUMNS = (
+    "email",
+    "name",
+    "company",
+    "country",
+    "stage",
+    "score",
+    "owner",
+    "source",
+    "campaign",
+    "created",
+)
 
 
 def _lead_row(lead) -> list:
     return [
-        lead.email, lead.full_name, lead.company, lead.country.code or "", lead.stage, lead.score_total,
-        lead.owner.email if lead.owner_id else "", lead.source, lead.campaign.code if lead.campaign_id else "",
+        lead.email,
+        lead.full_name,
+        lead.company,
+        lead.country.code or "",
+        lead.stage,
+        lead.score_total,
+        lead.owner.email if lead.owner_id else "",
+        lead.source,
+        lead.campaign.code if lead.campaign_id else "",
         lead.created_at.isoformat(),
-    ]  # fmt: skip
+    ]
 
 
 class _Echo:
@@ -174,9 +193,10 @@ def lead_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "accord/lead_list.html",
+        request,
+        "accord/lead_list.html",
         {"page": page, "filters": filters, "stages": Stage.choices, "query": query.urlencode()},
-    )  # fmt: skip
+    )
 
 
 def _csv_stream(writer, leads):
@@ -196,7 +216,10 @@ def lead_new(request):
         except DomainError as error:
             _apply_error(form, error)
         else:
-            messages.success(request, "Lead created." if created else "A lead with this email existed: updated it.")
+            messages.success(
+                request,
+                "Lead created." if created else "A lead with this email existed: updated it.",
+            )
             return redirect("lead_detail", lead_id=lead.pk)
     return render(request, "accord/lead_form.html", {"form": form})
 
@@ -239,7 +262,10 @@ def _post_action(request, lead_id, form_class, action, success: str):
         else:
             messages.success(request, success)
             return redirect("lead_detail", lead_id=lead_id)
-    messages.error(request, "; ".join(f"{k}: {m}" if k != "__all__" else m for k, errs in form.errors.items() for m in errs))
+    messages.error(
+        request,
+        "; ".join(f"{k}: {m}" if k != "__all__" else m for k, errs in form.errors.items() for m in errs),
+    )
     return redirect("lead_detail", lead_id=lead_id)
 
 
@@ -247,23 +273,30 @@ def _post_action(request, lead_id, form_class, action, success: str):
 @login_required
 def lead_activity(request, lead_id: int):
     return _post_action(
-        request, lead_id, ActivityForm,
+        request,
+        lead_id,
+        ActivityForm,
         lambda data: services.lead_log_activity(lead_id=lead_id, acting_user=request.user, **data),
         "Activity logged.",
-    )  # fmt: skip
+    )
 
 
 @require_POST
 @login_required
 def lead_touchpoint(request, lead_id: int):
     return _post_action(
-        request, lead_id, TouchpointForm,
+        request,
+        lead_id,
+        TouchpointForm,
         lambda data: services.touchpoint_record(
-            lead_id=lead_id, acting_user=request.user, type=data["type"], channel=data["channel"],
+            lead_id=lead_id,
+            acting_user=request.user,
+            type=data["type"],
+            channel=data["channel"],
             campaign=data["campaign"] or None,
         ),
         "Touchpoint recorded and lead rescored.",
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -271,10 +304,13 @@ def lead_touchpoint(request, lead_id: int):
 def lead_convert(request, lead_id: int):
     def convert(data):
         services.opportunity_create(
-            lead_id=lead_id, acting_user=request.user, amount=data["amount"], name=data["name"],
+            lead_id=lead_id,
+            acting_user=request.user,
+            amount=data["amount"],
+            name=data["name"],
             sales_stage=data["sales_stage"].name if data["sales_stage"] else None,
             expected_close_on=data["expected_close_on"],
-        )  # fmt: skip
+        )
 
     return _post_action(request, lead_id, ConvertForm, convert, "Opportunity created.")
 
@@ -287,13 +323,18 @@ def opportunity_close(request, opportunity_id: int):
     except NotFound as error:
         raise Http404(error.message) from None
     return _post_action(
-        request, opportunity.lead_id, CloseForm,
+        request,
+        opportunity.lead_id,
+        CloseForm,
         lambda data: services.opportunity_close(
-            opportunity_id=opportunity_id, acting_user=request.user, won=data["won"],
-            reason=data["reason"] or None, note=data["note"],
+            opportunity_id=opportunity_id,
+            acting_user=request.user,
+            won=data["won"],
+            reason=data["reason"] or None,
+            note=data["note"],
         ),
         "Opportunity closed.",
-    )  # fmt: skip
+    )
 
 
 # --- reports ------------------------------------------------------------------------
@@ -318,19 +359,35 @@ def funnel(request):
         return _funnel_csv(rows)
     if rows:
         total = rows[-1]
-        stages = [("Leads", total.leads), *((s.label, total.reached[s.value]) for s in FUNNEL_STEPS)]
+        stages = [
+            ("Leads", total.leads),
+            *((s.label, total.reached[s.value]) for s in FUNNEL_STEPS),
+        ]
         top = max(total.leads, 1)
         chart = [
-            {"label": label, "count": count, "width": round(CHART_BAR_MAX * count / top), "y": i * 44}
+            {
+                "label": label,
+                "count": count,
+                "width": round(CHART_BAR_MAX * count / top),
+                "y": i * 44,
+            }
             for i, (label, count) in enumerate(stages)
         ]
         for bar in chart:
             bar["value_x"] = CHART_BAR_X + bar["width"] + 8
     return render(
-        request, "accord/funnel.html",
-        {"form": form, "rows": rows, "chart": chart, "steps": [s.value for s in FUNNEL_STEPS],
-         "chart_height": len(chart) * 44, "bar_x": CHART_BAR_X, "csv_query": request.GET.urlencode()},
-    )  # fmt: skip
+        request,
+        "accord/funnel.html",
+        {
+            "form": form,
+            "rows": rows,
+            "chart": chart,
+            "steps": [s.value for s in FUNNEL_STEPS],
+            "chart_height": len(chart) * 44,
+            "bar_x": CHART_BAR_X,
+            "csv_query": request.GET.urlencode(),
+        },
+    )
 
 
 def _funnel_csv(rows) -> HttpResponse:
@@ -341,10 +398,16 @@ def _funnel_csv(rows) -> HttpResponse:
     conversions = list(rows[-1].conversion)
     writer.writerow(["group", "leads", *steps, "recycled", "disqualified", *conversions])
     for row in rows:
-        writer.writerow([
-            row.group, row.leads, *(row.reached[s] for s in steps), row.exits["recycled"],
-            row.exits["disqualified"], *("" if row.conversion[c] is None else row.conversion[c] for c in conversions),
-        ])  # fmt: skip
+        writer.writerow(
+            [
+                row.group,
+                row.leads,
+                *(row.reached[s] for s in steps),
+                row.exits["recycled"],
+                row.exits["disqualified"],
+                *("" if row.conversion[c] is None else row.conversion[c] for c in conversions),
+            ]
+        )
     return response
 
 

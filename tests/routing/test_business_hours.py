@@ -81,9 +81,7 @@ def test_add_business_hours_london_winter(start: datetime, hours: float, expecte
 
 
 @pytest.mark.parametrize(("start", "hours", "expected"), LONDON_WINTER_CASES)
-def test_business_hours_between_inverts_london_winter(
-    start: datetime, hours: float, expected: datetime
-):
+def test_business_hours_between_inverts_london_winter(start: datetime, hours: float, expected: datetime):
     assert business_hours_between(start, expected, LONDON) == pytest.approx(hours, abs=1e-9)
 
 
@@ -259,16 +257,12 @@ def test_shift_covering_dst_transition_measures_real_time(
         pytest.param(BERLIN_NIGHT, date(2026, 10, 25), 6.0, id="berlin-fall"),
     ],
 )
-def test_business_hours_of_a_whole_transition_day(
-    schedule: WorkingSchedule, day: date, real_hours: float
-):
+def test_business_hours_of_a_whole_transition_day(schedule: WorkingSchedule, day: date, real_hours: float):
     zone = ZoneInfo(schedule.timezone)
     whole_day_start = datetime.combine(day, time(0), tzinfo=zone)
     whole_day_end = datetime.combine(day, time(23), tzinfo=zone)
 
-    assert business_hours_between(whole_day_start, whole_day_end, schedule) == pytest.approx(
-        real_hours
-    )
+    assert business_hours_between(whole_day_start, whole_day_end, schedule) == pytest.approx(real_hours)
 
 
 def test_opening_in_spring_forward_gap_is_taken_after_the_gap():
@@ -502,9 +496,7 @@ def test_schedule_stores_plain_sets_as_frozensets():
     assert isinstance(schedule.days, frozenset)
     assert isinstance(schedule.closed_dates, frozenset)
     assert hash(schedule) == hash(
-        WorkingSchedule(
-            "Europe/London", frozenset({0, 1}), time(9), time(17), frozenset({date(2026, 1, 1)})
-        )
+        WorkingSchedule("Europe/London", frozenset({0, 1}), time(9), time(17), frozenset({date(2026, 1, 1)}))
     )
 
 
@@ -516,9 +508,7 @@ AWARE = london(2026, 1, 12, 10)
     ("call", "argument"),
     [
         pytest.param(lambda: add_business_hours(NAIVE, 1, LONDON), "start", id="add-start"),
-        pytest.param(
-            lambda: business_hours_between(NAIVE, AWARE, LONDON), "start", id="between-start"
-        ),
+        pytest.param(lambda: business_hours_between(NAIVE, AWARE, LONDON), "start", id="between-start"),
         pytest.param(lambda: business_hours_between(AWARE, NAIVE, LONDON), "end", id="between-end"),
         pytest.param(lambda: is_working_time(NAIVE, LONDON), "moment", id="is-working-moment"),
         pytest.param(lambda: next_working_moment(NAIVE, LONDON), "moment", id="next-moment"),
@@ -560,9 +550,7 @@ INPUT_ZONES = [UTC, ZoneInfo("America/New_York"), ZoneInfo("Europe/Berlin"), Zon
     hours=st.floats(min_value=0, max_value=200, allow_nan=False, allow_infinity=False),
     schedule=st.sampled_from(PROPERTY_SCHEDULES),
 )
-def test_business_hours_between_inverts_add_business_hours(
-    start: datetime, hours: float, schedule: WorkingSchedule
-):
+def test_business_hours_between_inverts_add_business_hours(start: datetime, hours: float, schedule: WorkingSchedule):
     result = add_business_hours(start, hours, schedule)
 
     assert business_hours_between(start, result, schedule) == pytest.approx(hours, abs=1e-6)
