@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from accord.campaigns.models import Campaign
+from accord.crm.models import SalesStage
 from accord.definitions.models import LeadDefinition
 from accord.people.models import Role, Team, Territory, User
 from accord.people.services import token_create
@@ -94,6 +95,9 @@ def _user(email: str, role: str, team: Team | None = None, **extra) -> User:
 
 @pytest.fixture
 def world(definition) -> World:
+    # Transactional tests flush what migrations seeded, so the pipeline is made here.
+    for position, name in enumerate(["Discovery", "Demo", "Proposal", "Negotiation"], 1):
+        SalesStage.objects.get_or_create(name=name, defaults={"position": position})
     emea = Team.objects.create(name="EMEA")
     americas = Team.objects.create(name="Americas", is_default=True)
     manager = _user("manager@accord.test", Role.SALES_MANAGER, emea)

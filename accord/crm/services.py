@@ -309,7 +309,7 @@ def lead_rescore(
 
 
 def _locked_lead(lead_id: int) -> Lead:
-    lead = Lead.objects.select_for_update().select_related("owner").filter(pk=lead_id).first()
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").filter(pk=lead_id).first()
     if lead is None:
         raise NotFound(f"No lead with id {lead_id}.")
     return lead
@@ -495,7 +495,12 @@ def opportunity_close(
     if not won:
         reason = _validate_reason(reason, note)
     with transaction.atomic():
-        opportunity = Opportunity.objects.select_for_update().select_related("owner").filter(pk=opportunity_id).first()
+        opportunity = (
+            Opportunity.objects.select_for_update(of=("self",))
+            .select_related("owner")
+            .filter(pk=opportunity_id)
+            .first()
+        )
         if opportunity is None:
             raise NotFound(f"No opportunity with id {opportunity_id}.")
         policies.require_can_work_opportunity(acting_user, opportunity)

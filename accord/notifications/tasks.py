@@ -12,7 +12,7 @@ def notification_email(notification_id: int) -> bool:
     """Send one notification by email, once: retries after a crash find emailed_at set."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("recipient", "lead")
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()

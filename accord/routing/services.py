@@ -178,7 +178,7 @@ def sla_flag_breach(clock_id: int, *, at: datetime) -> bool:
     when the clock stopped in time, is not due yet, or was already flagged."""
     with transaction.atomic():
         clock = (
-            SlaClock.objects.select_for_update()
+            SlaClock.objects.select_for_update(of=("self",))
             .select_related("lead", "rep", "team__manager", "rep__team__manager")
             .filter(pk=clock_id)
             .first()
