@@ -4,6 +4,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from accord.api.presenters import event_out, lead_out, touchpoint_out
 from accord.api.schemas import (
     ActivityIn,
+    AssignIn,
     ErrorOut,
     LeadDetailOut,
     LeadIn,
@@ -64,6 +65,12 @@ def accept_lead(request, lead_id: int):
 @router.post("/{lead_id}/reject", response={200: LeadOut, **ERRORS}, summary="Reject: recycle or disqualify")
 def reject_lead(request, lead_id: int, payload: RejectIn):
     services.lead_reject(lead_id=lead_id, acting_user=request.auth, **payload.dict())
+    return _current(request, lead_id)
+
+
+@router.post("/{lead_id}/assign", response={200: LeadOut, **ERRORS}, summary="Assign to a rep (managers, admins)")
+def assign_lead(request, lead_id: int, payload: AssignIn):
+    services.lead_assign(lead_id=lead_id, owner_email=payload.owner, note=payload.note, acting_user=request.auth)
     return _current(request, lead_id)
 
 

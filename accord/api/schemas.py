@@ -134,6 +134,11 @@ class RejectIn(Strict):
     action: Literal["recycle", "disqualify"]
 
 
+class AssignIn(Strict):
+    owner: str = Field(description="Email of the sales rep")
+    note: str = ""
+
+
 class ActivityIn(Strict):
     type: Literal["call", "rep_email", "meeting"]
     note: str = ""

@@ -4,7 +4,8 @@
 - marketing, marketing_lead: see all leads; capture and edit leads and touchpoints; never
   accept, reject or convert for a rep.
 - sales_rep: sees the team's leads (and their own); works only leads they own.
-- sales_manager: sees all leads; works the leads of the teams they manage or belong to.
+- sales_manager: sees all leads; works the leads of the teams they manage or belong to,
+  and assigns them to reps of those teams.
 - executive: reads everything, changes nothing.
 """
 
@@ -57,6 +58,21 @@ def can_work_lead(user: User, lead: Lead) -> bool:
 def require_can_work_lead(user: User, lead: Lead) -> None:
     if not can_work_lead(user, lead):
         raise NotAllowed("Only the lead's owner, their manager or an admin can do this.")
+
+
+def can_assign(user: User, lead: Lead, rep: User) -> bool:
+    """Managers assign within the teams they manage (the lead's and the rep's); admins anywhere."""
+    if is_admin(user):
+        return True
+    if user.role != Role.SALES_MANAGER or not user.is_active:
+        return False
+    teams = managed_team_ids(user)
+    return rep.team_id in teams and (lead.team_id is None or lead.team_id in teams)
+
+
+def require_can_assign(user: User, lead: Lead, rep: User) -> None:
+    if not can_assign(user, lead, rep):
+        raise NotAllowed("Only a manager of the lead's and the rep's team, or an admin, can assign leads.")
 
 
 def can_capture(user: User) -> bool:

@@ -1,4 +1,4 @@
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 
 from accord.core.errors import NotFound
 from accord.crm import policies
@@ -71,7 +71,11 @@ def inbox_for(*, user: User) -> QuerySet[Lead]:
         leads = leads.filter(team_id__in=policies.managed_team_ids(user))
     else:
         leads = leads.filter(owner=user)
-    return _with_sla(leads).select_related("owner", "campaign", "definition").order_by("sla_due_at", "qualified_at")
+    return (
+        _with_sla(leads)
+        .select_related("owner", "campaign", "definition")
+        .order_by(F("sla_due_at").asc(nulls_last=True), "qualified_at")
+    )
 
 
 def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
@@ -88,3 +92,15 @@ def opportunity_get(*, user: User, opportunity_id: int) -> Opportunity:
     if opportunity is None:
         raise NotFound(f"No opportunity with id {opportunity_id}.")
     return opportunity
+
+
+def assignable_reps(*, user: User, lead: Lead) -> QuerySet[User]:
+    """Reps `user` may hand this lead to; empty when the lead cannot be assigned by them."""
+    if lead.stage not in (Stage.MQL, Stage.SAL):
+        return User.objects.none()
+    reps = User.objects.filter(role="sales_rep", is_active=True).select_related("team").order_by("team__name", "email")
+    if policies.is_admin(user):
+        return reps
+    if user.role != "sales_manager" or (lead.team_id and lead.team_id not in policies.managed_team_ids(user)):
+        return User.objects.none()
+    return reps.filter(team_id__in=policies.managed_team_ids(user))

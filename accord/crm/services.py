@@ -34,9 +34,9 @@ from accord.crm.models import (
 from accord.definitions.models import LeadDefinition
 from accord.definitions.scoring import Explanation, TouchpointFact, score_lead
 from accord.definitions.selectors import definition_active
-from accord.people.models import User
+from accord.people.models import Role, User
 from accord.routing.models import SlaClock
-from accord.routing.services import lead_route, sla_stop
+from accord.routing.services import lead_route, sla_start, sla_stop
 
 TEXT_FIELDS = (
     "first_name",
@@ -115,10 +115,12 @@ def _account_for(email: str, company: str, *, at: datetime) -> Account | None:
         return Account.objects.get(domain=domain)
 
 
+CONTACT_DETAILS = ("first_name", "last_name", "company", "phone")
+
+
 def _initial_stage(fields: Mapping[str, Any]) -> str:
     # Only an email (a newsletter sign-up): a subscriber. Anything more: a lead.
-    known = any(fields.get(name) for name in ("first_name", "last_name", "company", "phone"))
-    return Stage.LEAD if known else Stage.SUBSCRIBER
+    return Stage.LEAD if any(fields.get(name) for name in CONTACT_DETAILS) else Stage.SUBSCRIBER
 
 
 def lead_capture(
@@ -173,7 +175,7 @@ def lead_capture(
                     lead.account = _account_for(email, lead.company, at=at)
                 lead.save(update_fields=[*changed, "account", "updated_at"])
                 event_record(lead, LeadEvent.Kind.UPDATED, actor=acting_user, at=at, data={"fields": changed})
-                if lead.stage == Stage.SUBSCRIBER and _initial_stage(lead.__dict__) == Stage.LEAD:
+                if lead.stage == Stage.SUBSCRIBER and any(getattr(lead, name) for name in CONTACT_DETAILS):
                     stage_change(lead, Stage.LEAD, actor=acting_user, at=at, note="Contact details added")
         lead_rescore(lead, at=at, actor=acting_user, has_touchpoints=not created)
     return lead, created
@@ -418,6 +420,42 @@ def lead_log_activity(
         sla_stop(lead, outcome=SlaClock.Outcome.ACTIVITY, at=at)
         lead_rescore(lead, at=at, actor=acting_user)
     return touchpoint
+
+
+def lead_assign(
+    *, lead_id: int, owner_email: str, acting_user: User, note: str = "", at: datetime | None = None
+) -> Lead:
+    """A manager hands a qualified or accepted lead to a rep of their team (e.g. when nobody
+    was available at routing time). An MQL's running clock stops and a new one starts for
+    the new owner."""
+    at = at or timezone.now()
+    rep = User.objects.select_related("team").filter(email__iexact=(owner_email or "").strip()).first()
+    if rep is None or not rep.is_active or rep.role != Role.SALES_REP:
+        raise InvalidInput(f"'{owner_email}' is not an active sales rep.", field="owner")
+    with transaction.atomic():
+        lead = _locked_lead(lead_id)
+        policies.require_can_assign(acting_user, lead, rep)
+        if lead.stage not in (Stage.MQL, Stage.SAL):
+            raise InvalidTransition(f"Only an MQL or an accepted lead can be assigned; this one is '{lead.stage}'.")
+        if lead.owner_id == rep.pk:
+            raise InvalidTransition(f"The lead is already {rep}'s.")
+        previous = lead.owner
+        sla_stop(lead, outcome=SlaClock.Outcome.REASSIGNED, at=at)
+        lead.owner, lead.team = rep, rep.team
+        lead.save(update_fields=["owner", "team", "updated_at"])
+        event_record(
+            lead,
+            LeadEvent.Kind.ASSIGNED,
+            actor=acting_user,
+            at=at,
+            note=note or f"Assigned by {acting_user}" + (f" (was {previous})" if previous else ""),
+            data={"rule": "manual", "team": rep.team.name if rep.team else None, "owner": rep.email,
+                  "previous_owner": previous.email if previous else None},
+        )  # fmt: skip
+        if lead.stage == Stage.MQL:
+            definition = lead.definition or definition_active()
+            sla_start(lead, rep=rep, team=rep.team, definition=definition, at=at)
+    return lead
 
 
 # --- opportunities ----------------------------------------------------------------------

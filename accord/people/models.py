@@ -1,8 +1,10 @@
 import hashlib
 import secrets
 from datetime import time
+from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django_countries.fields import CountryField
@@ -21,6 +23,16 @@ class Role(models.TextChoices):
 
 MARKETING_ROLES = frozenset({Role.MARKETING, Role.MARKETING_LEAD})
 SALES_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER})
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"'{value}' is not an IANA timezone name, e.g. Europe/Berlin.")
+
+
+def validate_work_days(value) -> None:
+    if not isinstance(value, list) or not value or any(d not in range(7) or isinstance(d, bool) for d in value):
+        raise ValidationError("Working days are a non-empty list of 0 (Monday) … 6 (Sunday).")
 
 
 def default_work_days() -> list[int]:
@@ -49,8 +61,12 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.SALES_REP)
     team = models.ForeignKey("people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
-    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Berlin")
-    work_days = models.JSONField(default=default_work_days, help_text="0 = Monday … 6 = Sunday")
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], help_text="IANA name, e.g. Europe/Berlin"
+    )
+    work_days = models.JSONField(
+        default=default_work_days, validators=[validate_work_days], help_text="0 = Monday … 6 = Sunday"
+    )
     work_start = models.TimeField(default=time(9, 0))
     work_end = models.TimeField(default=time(17, 0))
     capacity = models.PositiveSmallIntegerField(

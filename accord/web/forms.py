@@ -5,6 +5,7 @@ from django_countries.fields import LazyTypedChoiceField
 from accord.campaigns.models import Campaign
 from accord.crm.models import REP_ACTIVITY_TYPES, SalesStage, TouchpointType
 from accord.crm.services import reason_codes
+from accord.people.models import User
 
 
 class LeadForm(forms.Form):
@@ -51,6 +52,14 @@ class RejectForm(forms.Form):
         widget=forms.RadioSelect,
         initial="recycle",
     )
+
+
+class AssignForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), to_field_name="email", label="Assign to")
+
+    def __init__(self, *args, reps=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = reps if reps is not None else User.objects.none()
 
 
 class ActivityForm(forms.Form):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:lead_id>/accept/", views.lead_accept, name="lead_accept"),
     path("leads/<int:lead_id>/reject/", views.lead_reject, name="lead_reject"),
+    path("leads/<int:lead_id>/assign/", views.lead_assign, name="lead_assign"),
     path("leads/<int:lead_id>/activity/", views.lead_activity, name="lead_activity"),
     path("leads/<int:lead_id>/touchpoint/", views.lead_touchpoint, name="lead_touchpoint"),
     path("leads/<int:lead_id>/convert/", views.lead_convert, name="lead_convert"),

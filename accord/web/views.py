@@ -22,6 +22,7 @@ from accord.notifications.services import notifications_mark_read
 from accord.reports.selectors import FUNNEL_STEPS, funnel_report
 from accord.web.forms import (
     ActivityForm,
+    AssignForm,
     CloseForm,
     ConvertForm,
     FunnelForm,
@@ -232,6 +233,7 @@ def lead_detail(request, lead_id: int):
         raise Http404(error.message) from None
     _decorate([lead], timezone.now())
     can_work = policies.can_work_lead(request.user, lead)
+    assignable = selectors.assignable_reps(user=request.user, lead=lead)
     context = {
         "lead": lead,
         "events": lead.events.all(),
@@ -243,6 +245,7 @@ def lead_detail(request, lead_id: int):
         "can_reject": can_work and lead.stage in (Stage.MQL, Stage.SAL),
         "can_convert": can_work and lead.stage in (Stage.MQL, Stage.SAL),
         "reject_form": RejectForm(),
+        "assign_form": AssignForm(reps=assignable) if assignable else None,
         "activity_form": ActivityForm(),
         "touchpoint_form": TouchpointForm(),
         "convert_form": ConvertForm(),
@@ -271,11 +274,31 @@ def _post_action(request, lead_id, form_class, action, success: str):
 
 @require_POST
 @login_required
+def lead_assign(request, lead_id: int):
+    try:
+        lead = selectors.lead_detail(user=request.user, lead_id=lead_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    reps = selectors.assignable_reps(user=request.user, lead=lead)
+    if not reps:
+        raise PermissionDenied
+    return _post_action(
+        request,
+        lead_id,
+        lambda data: AssignForm(data, reps=reps),
+        lambda data: services.lead_assign(lead_id=lead_id, owner_email=data["owner"].email, acting_user=request.user),
+        "Lead assigned.",
+    )
+
+
+@require_POST
+@login_required
 def lead_activity(request, lead_id: int):
     return _post_action(
         request,
         lead_id,
         ActivityForm,
+        AssignForm,
         lambda data: services.lead_log_activity(lead_id=lead_id, acting_user=request.user, **data),
         "Activity logged.",
     )

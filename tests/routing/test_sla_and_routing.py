@@ -44,7 +44,7 @@ def test_weights_interleave(db):
 
 
 def test_out_of_office_and_zero_capacity_are_skipped_without_losing_turns(db):
-    team, (a, b, c) = make_team([1, 1, 0])
+    team, (a, b, _zero_capacity) = make_team([1, 1, 0])
     b.is_out_of_office = True
     b.save()
     assert [round_robin_take_turn(team) for _ in range(2)] == [a, a]
