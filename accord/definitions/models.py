@@ -1,8 +1,10 @@
 from functools import cached_property
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from pydantic import ValidationError as PydanticValidationError
 
 from accord.definitions.document import DefinitionDocument
 
@@ -41,6 +43,13 @@ class LeadDefinition(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}" + (f" {self.name}" if self.name else "")
+
+    def clean(self) -> None:
+        try:
+            DefinitionDocument.model_validate(self.document)
+        except PydanticValidationError as error:
+            problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+            raise ValidationError({"document": problems}) from None
 
     @cached_property
     def parsed(self) -> DefinitionDocument:

@@ -16,12 +16,14 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accord.campaigns.models import Campaign
+from accord.core.tasks import enqueue_on_commit
 from accord.crm import services
 from accord.crm.models import Account, Lead, Stage
 from accord.notifications.models import Notification
 from accord.people.models import Role, Team, Territory, User
 from accord.routing.models import SlaClock
 from accord.routing.services import sla_flag_breach
+from accord.routing.tasks import sla_check
 
 DEMO_PASSWORD = "accord-demo"
 DOMAIN = "accord.demo"
@@ -310,13 +312,15 @@ def seed_demo(*, lead_count: int = 2000, progress: Callable[[int], None] = lambd
                 country=COUNTRIES[9 - i * 2],
             )
     _Simulation(rng, now, campaigns, lead_count, progress).run()
-    # The history above is the past: its scheduled checks and hand-off emails must not
-    # fire now. Breaches are flagged at their deadlines instead, and old alerts read.
-    DBTaskResult.objects.exclude(id__in=tasks_before).delete()
-    late = SlaClock.objects.filter(due_at__lt=now, breached_at__isnull=True)
-    for clock in late.exclude(stopped_at__lte=F("due_at")).only("id", "due_at"):
+    # The history above is the past: breaches are flagged at their deadlines, and its
+    # scheduled checks and e-mails must not fire now — except checks still in the future.
+    late = SlaClock.objects.filter(due_at__lt=now, breached_at__isnull=True).exclude(stopped_at__lte=F("due_at"))
+    for clock in late.only("id", "due_at"):
         sla_flag_breach(clock.pk, at=clock.due_at)
-    Notification.objects.filter(created_at__lt=now - timedelta(days=2)).update(read_at=now, emailed_at=now)
+    DBTaskResult.objects.exclude(id__in=tasks_before).delete()
+    for clock in SlaClock.objects.filter(stopped_at__isnull=True, due_at__gte=now):
+        enqueue_on_commit(sla_check, clock.pk, run_after=clock.due_at)
+    Notification.objects.filter(created_at__lt=now - timedelta(days=2)).update(read_at=now)
     Notification.objects.filter(emailed_at__isnull=True).update(emailed_at=now)
 
 

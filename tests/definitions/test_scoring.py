@@ -135,3 +135,14 @@ def test_condition_operators(condition, attributes, expected):
 def test_invalid_documents_are_rejected_with_the_reason(document, message):
     with pytest.raises(ValidationError, match=message):
         DefinitionDocument.model_validate(document)
+
+
+def test_a_definition_row_with_a_bad_document_does_not_validate(db):
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from accord.definitions.models import LeadDefinition
+
+    definition = LeadDefinition(version=9, document={"thresholds": {"mql": -1}})
+    with pytest.raises(DjangoValidationError) as error:
+        definition.full_clean()
+    assert error.value.message_dict["document"] == ["thresholds.mql: Input should be greater than or equal to 0"]

@@ -1,0 +1,33 @@
+"""`accord demo` prepares a usable database once and is safe to re-run."""
+
+from click.testing import CliRunner
+
+from accord.cli import main
+from accord.crm.models import Lead, LeadEvent, Opportunity
+from accord.definitions.models import LeadDefinition
+from accord.people.models import Team, User
+from accord.routing.models import SlaClock
+
+
+def test_demo_generates_history_once_and_prints_logins(db):
+    result = CliRunner().invoke(main, ["demo", "--no-serve", "--leads", "120"], catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    assert "admin@accord.demo" in result.output
+    assert "password: accord-demo" in result.output
+    assert Lead.objects.count() == 120
+    assert set(Team.objects.values_list("name", flat=True)) == {"EMEA", "Americas", "APAC", "Enterprise"}
+    assert len({tz for tz in User.objects.values_list("timezone", flat=True)}) >= 6
+    assert LeadDefinition.objects.get(status="active").parsed.fast_track_types == ["demo_request"]
+    admin = User.objects.get(email="admin@accord.demo")
+    assert admin.check_password("accord-demo")
+    # The loop really ran: qualified, routed, worked, some deals closed.
+    assert LeadEvent.objects.filter(kind="assigned").exists()
+    assert SlaClock.objects.exists()
+    assert Opportunity.objects.exists()
+    assert Lead.objects.filter(stage__in=["sal", "sql", "customer"]).exists()
+
+    again = CliRunner().invoke(main, ["demo", "--no-serve", "--leads", "120"], catch_exceptions=False)
+
+    assert "Demo data already loaded." in again.output
+    assert Lead.objects.count() == 120
