@@ -20,6 +20,7 @@ class Stage(models.TextChoices):
 # The forward path of the funnel, in order; recycled and disqualified are side exits.
 FUNNEL = (Stage.SUBSCRIBER, Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.CUSTOMER)
 NURTURE_STAGES = frozenset({Stage.SUBSCRIBER, Stage.LEAD, Stage.RECYCLED})
+QUALIFIED_STAGES = frozenset({Stage.MQL, Stage.SAL, Stage.SQL, Stage.CUSTOMER})
 
 TouchpointType = models.TextChoices(
     "TouchpointType", [(t.upper(), (t, t.replace("_", " ").capitalize())) for t in TOUCHPOINT_TYPES]
@@ -104,7 +105,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="leads",
-        help_text="The version the lead was last scored under.",
+        help_text="The version that qualified the lead; while it is not qualified, the one that last scored it.",
     )
     qualification = models.JSONField(default=dict, blank=True)
     qualified_at = models.DateTimeField(null=True, blank=True)

@@ -21,6 +21,8 @@ from accord.core.text import FREE_MAIL_DOMAINS, email_domain, normalize_email
 from accord.crm import policies
 from accord.crm.events import event_record, stage_change
 from accord.crm.models import (
+    NURTURE_STAGES,
+    QUALIFIED_STAGES,
     REP_ACTIVITY_TYPES,
     Account,
     Lead,
@@ -264,8 +266,10 @@ def lead_rescore(
     definition: LeadDefinition | None = None,
     has_touchpoints: bool = True,
 ) -> Explanation | None:
-    """Score under the active definition, store the result, and qualify and route the lead
-    when it newly meets the definition. The caller holds the lead's row lock."""
+    """Score under the active definition and store the score; qualify and route the lead
+    when it newly meets the definition. A lead that is already qualified keeps the version
+    and the reasons that qualified it: later scores never rewrite why it was handed over.
+    The caller holds the lead's row lock."""
     definition = definition or definition_active()
     if definition is None:
         return None
@@ -278,17 +282,14 @@ def lead_rescore(
         facts = [TouchpointFact(t, o) for t, o in touchpoints.values_list("type", "occurred_at")]
     explanation = score_lead(definition.parsed, lead_attributes(lead), facts, now=at)
     lead.score_fit, lead.score_engagement = explanation.fit, explanation.engagement
-    lead.score_total, lead.scored_at, lead.definition = explanation.total, at, definition
-    lead.qualification = explanation.as_dict()
-    update = [
-        "score_fit",
-        "score_engagement",
-        "score_total",
-        "scored_at",
-        "definition",
-        "qualification",
-    ]
-    if explanation.qualified and lead.stage in (Stage.SUBSCRIBER, Stage.LEAD, Stage.RECYCLED):
+    lead.score_total, lead.scored_at = explanation.total, at
+    update = ["score_fit", "score_engagement", "score_total", "scored_at"]
+    if lead.stage in QUALIFIED_STAGES:
+        lead.save(update_fields=update)
+        return explanation
+    lead.definition, lead.qualification = definition, explanation.as_dict()
+    update += ["definition", "qualification"]
+    if explanation.qualified and lead.stage in NURTURE_STAGES:
         lead.qualified_at = at
         update.append("qualified_at")
         lead.save(update_fields=update)

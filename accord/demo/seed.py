@@ -414,7 +414,7 @@ class _Simulation:
         elif roll < 0.9:
             delay = timedelta(hours=self.rng.uniform(3, 60))  # often after the deadline
         else:
-            return  # ignored: the SLA clock runs out
+            delay = timedelta(days=self.rng.uniform(3, 12))  # ignored until the manager chased it
         self.at(when + delay, self._rep_reacts(lead_id, lead.owner))
 
     def _rep_reacts(self, lead_id: int, rep: User):

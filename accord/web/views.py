@@ -364,6 +364,23 @@ def opportunity_close(request, opportunity_id: int):
 
 
 CHART_BAR_X, CHART_BAR_MAX = 190, 380
+FUNNEL_COUNT_COLUMNS = (
+    ("leads", "Leads"), ("mql", "MQL"), ("sal", "SAL"), ("sql", "SQL"), ("customer", "Customers"),
+    ("recycled", "Recycled"), ("disqualified", "Disqualified"),
+)  # fmt: skip
+FUNNEL_RATE_COLUMNS = (
+    ("lead_to_mql", "Lead→MQL"), ("mql_to_sal", "MQL→SAL"), ("sal_to_sql", "SAL→SQL"),
+    ("sql_to_customer", "SQL→Customer"), ("lead_to_customer", "Lead→Customer"),
+)  # fmt: skip
+
+
+def _funnel_cells(row) -> dict:
+    values = row.as_dict()
+    return {
+        "group": row.group,
+        "counts": [values[key] for key, _ in FUNNEL_COUNT_COLUMNS],
+        "rates": [row.conversion[key] for key, _ in FUNNEL_RATE_COLUMNS],
+    }
 
 
 @login_required
@@ -382,18 +399,10 @@ def funnel(request):
         return _funnel_csv(rows)
     if rows:
         total = rows[-1]
-        stages = [
-            ("Leads", total.leads),
-            *((s.label, total.reached[s.value]) for s in FUNNEL_STEPS),
-        ]
+        stages = [("Leads", total.leads), *((s.value.upper(), total.reached[s.value]) for s in FUNNEL_STEPS)]
         top = max(total.leads, 1)
         chart = [
-            {
-                "label": label,
-                "count": count,
-                "width": round(CHART_BAR_MAX * count / top),
-                "y": i * 44,
-            }
+            {"label": label, "count": count, "width": round(CHART_BAR_MAX * count / top), "y": i * 44}
             for i, (label, count) in enumerate(stages)
         ]
         for bar in chart:
@@ -404,8 +413,10 @@ def funnel(request):
         {
             "form": form,
             "rows": rows,
+            "table": [_funnel_cells(row) for row in rows],
+            "count_headers": [label for _, label in FUNNEL_COUNT_COLUMNS],
+            "rate_headers": [label for _, label in FUNNEL_RATE_COLUMNS],
             "chart": chart,
-            "steps": [s.value for s in FUNNEL_STEPS],
             "chart_height": len(chart) * 44,
             "bar_x": CHART_BAR_X,
             "csv_query": request.GET.urlencode(),
@@ -417,20 +428,10 @@ def _funnel_csv(rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="funnel.csv"'
     writer = csv.writer(response)
-    steps = [s.value for s in FUNNEL_STEPS]
-    conversions = list(rows[-1].conversion)
-    writer.writerow(["group", "leads", *steps, "recycled", "disqualified", *conversions])
+    writer.writerow(["group", *(key for key, _ in FUNNEL_COUNT_COLUMNS), *(key for key, _ in FUNNEL_RATE_COLUMNS)])
     for row in rows:
-        writer.writerow(
-            [
-                row.group,
-                row.leads,
-                *(row.reached[s] for s in steps),
-                row.exits["recycled"],
-                row.exits["disqualified"],
-                *("" if row.conversion[c] is None else row.conversion[c] for c in conversions),
-            ]
-        )
+        cells = _funnel_cells(row)
+        writer.writerow([cells["group"], *cells["counts"], *("" if r is None else r for r in cells["rates"])])
     return response
 
 

@@ -279,3 +279,18 @@ def test_events_are_append_only(world):
         LeadEvent.objects.filter(lead=lead).update(note="x")
     with pytest.raises(TypeError):
         LeadEvent.objects.filter(lead=lead).delete()
+
+
+def test_a_qualified_lead_keeps_why_it_qualified_while_its_score_moves_on(world):
+    lead = qualify(world)
+    reasons = lead.qualification["reasons"]
+
+    # Ten days later the download has decayed to half (20 → 10) and a page view adds 1.
+    later = MONDAY_10 + timedelta(days=10)
+    services.touchpoint_record(lead_id=lead.pk, type="page_view", acting_user=world.marketer, at=later)
+
+    lead.refresh_from_db()
+    assert (lead.score_engagement, lead.score_total) == (11, 41)
+    assert lead.qualification["qualified"] is True
+    assert lead.qualification["reasons"] == reasons == ["Score 50 ≥ MQL threshold 50", "Contact known", "Need known"]
+    assert lead.definition.version == 2
