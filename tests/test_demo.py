@@ -17,7 +17,7 @@ def test_demo_generates_history_once_and_prints_logins(db):
     assert "password: accord-demo" in result.output
     assert Lead.objects.count() == 120
     assert set(Team.objects.values_list("name", flat=True)) == {"EMEA", "Americas", "APAC", "Enterprise"}
-    assert len({tz for tz in User.objects.values_list("timezone", flat=True)}) >= 6
+    assert len(set(User.objects.values_list("timezone", flat=True))) >= 6
     assert LeadDefinition.objects.get(status="active").parsed.fast_track_types == ["demo_request"]
     admin = User.objects.get(email="admin@accord.demo")
     assert admin.check_password("accord-demo")

@@ -60,4 +60,5 @@ def authentication_error(request, error):
 api.add_router("/leads", leads.router)
 api.add_router("/touchpoints", leads.touchpoints_router)
 api.add_router("/opportunities", opportunities.router)
+api.add_router("/sales-stages", opportunities.stages_router)
 api.add_router("/reports", reports.router)

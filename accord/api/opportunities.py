@@ -2,10 +2,19 @@ from ninja import Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from accord.api.presenters import opportunity_out
-from accord.api.schemas import ErrorOut, OpportunityCloseIn, OpportunityIn, OpportunityOut
+from accord.api.schemas import (
+    ErrorOut,
+    OpportunityCloseIn,
+    OpportunityIn,
+    OpportunityOut,
+    OpportunityStageIn,
+    SalesStageOut,
+)
 from accord.crm import selectors, services
+from accord.crm.models import SalesStage
 
 router = Router(tags=["opportunities"])
+stages_router = Router(tags=["opportunities"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -30,3 +39,14 @@ def get_opportunity(request, opportunity_id: int):
 def close_opportunity(request, opportunity_id: int, payload: OpportunityCloseIn):
     services.opportunity_close(opportunity_id=opportunity_id, acting_user=request.auth, **payload.dict())
     return opportunity_out(selectors.opportunity_get(user=request.auth, opportunity_id=opportunity_id))
+
+
+@router.post("/{opportunity_id}/stage", response={200: OpportunityOut, **ERRORS}, summary="Move along the pipeline")
+def set_opportunity_stage(request, opportunity_id: int, payload: OpportunityStageIn):
+    services.opportunity_set_stage(opportunity_id=opportunity_id, acting_user=request.auth, **payload.dict())
+    return opportunity_out(selectors.opportunity_get(user=request.auth, opportunity_id=opportunity_id))
+
+
+@stages_router.get("", response={200: list[SalesStageOut], 401: ErrorOut}, summary="The configured sales pipeline")
+def list_sales_stages(request):
+    return list(SalesStage.objects.values("name", "position", "probability"))

@@ -153,6 +153,16 @@ class OpportunityIn(Strict):
     expected_close_on: date | None = None
 
 
+class OpportunityStageIn(Strict):
+    sales_stage: str
+
+
+class SalesStageOut(Schema):
+    name: str
+    position: int
+    probability: int
+
+
 class OpportunityCloseIn(Strict):
     won: bool
     reason: str | None = None

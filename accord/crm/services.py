@@ -518,6 +518,44 @@ def opportunity_create(
     return opportunity
 
 
+def opportunity_set_stage(
+    *, opportunity_id: int, acting_user: User, sales_stage: str, at: datetime | None = None
+) -> Opportunity:
+    """Move an open deal along the configured sales pipeline; the lead's timeline records it."""
+    at = at or timezone.now()
+    stage = SalesStage.objects.filter(name__iexact=(sales_stage or "").strip()).first()
+    if stage is None:
+        names = ", ".join(SalesStage.objects.values_list("name", flat=True))
+        raise InvalidInput(f"No sales stage '{sales_stage}'; use one of: {names}.", field="sales_stage")
+    with transaction.atomic():
+        opportunity = (
+            Opportunity.objects.select_for_update(of=("self",))
+            .select_related("owner", "sales_stage")
+            .filter(pk=opportunity_id)
+            .first()
+        )
+        if opportunity is None:
+            raise NotFound(f"No opportunity with id {opportunity_id}.")
+        policies.require_can_work_opportunity(acting_user, opportunity)
+        if opportunity.status != Opportunity.Status.OPEN:
+            raise InvalidTransition(f"The opportunity is already {opportunity.status}.")
+        previous = opportunity.sales_stage
+        if previous == stage:
+            return opportunity
+        opportunity.sales_stage = stage
+        opportunity.save(update_fields=["sales_stage"])
+        if opportunity.lead_id:
+            event_record(
+                opportunity.lead,
+                LeadEvent.Kind.OPPORTUNITY,
+                actor=acting_user,
+                at=at,
+                note=f"{opportunity.name}: {previous or '—'} → {stage}",
+                data={"opportunity": opportunity.pk, "from": previous.name if previous else None, "to": stage.name},
+            )
+    return opportunity
+
+
 def opportunity_close(
     *,
     opportunity_id: int,

@@ -84,6 +84,12 @@ class ConvertForm(forms.Form):
     expected_close_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class StageForm(forms.Form):
+    sales_stage = forms.ModelChoiceField(
+        queryset=SalesStage.objects.all(), to_field_name="name", empty_label=None, label="Sales stage"
+    )
+
+
 class CloseForm(forms.Form):
     won = forms.TypedChoiceField(
         choices=[("true", "Won"), ("false", "Lost")],

@@ -17,6 +17,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/activity/", views.lead_activity, name="lead_activity"),
     path("leads/<int:lead_id>/touchpoint/", views.lead_touchpoint, name="lead_touchpoint"),
     path("leads/<int:lead_id>/convert/", views.lead_convert, name="lead_convert"),
+    path("opportunities/<int:opportunity_id>/stage/", views.opportunity_stage, name="opportunity_stage"),
     path(
         "opportunities/<int:opportunity_id>/close/",
         views.opportunity_close,

@@ -28,6 +28,7 @@ from accord.web.forms import (
     FunnelForm,
     LeadForm,
     RejectForm,
+    StageForm,
     TouchpointForm,
 )
 
@@ -250,6 +251,7 @@ def lead_detail(request, lead_id: int):
         "touchpoint_form": TouchpointForm(),
         "convert_form": ConvertForm(),
         "close_form": CloseForm(),
+        "stage_form": StageForm(),
     }
     return render(request, "accord/lead_detail.html", context)
 
@@ -336,6 +338,24 @@ def lead_convert(request, lead_id: int):
         )
 
     return _post_action(request, lead_id, ConvertForm, convert, "Opportunity created.")
+
+
+@require_POST
+@login_required
+def opportunity_stage(request, opportunity_id: int):
+    try:
+        opportunity = selectors.opportunity_get(user=request.user, opportunity_id=opportunity_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    return _post_action(
+        request,
+        opportunity.lead_id,
+        StageForm,
+        lambda data: services.opportunity_set_stage(
+            opportunity_id=opportunity_id, acting_user=request.user, sales_stage=data["sales_stage"].name
+        ),
+        "Sales stage updated.",
+    )
 
 
 @require_POST
