@@ -7,10 +7,10 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from accord.api import leads, opportunities, reports
-from accord.core.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from accord.core.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound
 from accord.people.services import token_authenticate
 
-STATUS_FOR = {InvalidInput: 422, NotAllowed: 403, NotFound: 404, InvalidTransition: 409}
+STATUS_FOR = {InvalidInput: 422, NotAllowed: 403, NotFound: 404, InvalidTransition: 409, Conflict: 409}
 # Pydantic reports where a bad value sat; these parts of its location are not field names.
 _LOCATION_NOISE = {"body", "payload", "query", "path", "data"}
 

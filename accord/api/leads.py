@@ -1,5 +1,4 @@
-from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Query, Router, Status
 
 from accord.api.presenters import event_out, lead_out, touchpoint_out
 from accord.api.schemas import (
@@ -9,6 +8,8 @@ from accord.api.schemas import (
     LeadDetailOut,
     LeadIn,
     LeadOut,
+    LeadPageOut,
+    Page,
     RejectIn,
     TouchpointCreatedOut,
     TouchpointIn,
@@ -21,15 +22,17 @@ touchpoints_router = Router(tags=["touchpoints"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class LeadFilters(Schema):
+class LeadFilters(Page):
     stage: str | None = None
     owner: str | None = None
     source: str | None = None
     search: str | None = None
 
 
-def _current(request, lead_id: int) -> dict:
-    return lead_out(selectors.lead_detail(user=request.auth, lead_id=lead_id))
+def _after_action(lead_id: int) -> dict:
+    # The service has just allowed this user to act; the answer is the lead as it now is,
+    # even if the action took it out of their sight (a rejected lead leaves the rep).
+    return lead_out(selectors.lead_state(lead_id=lead_id))
 
 
 @router.post("", response={200: LeadOut, 201: LeadOut, **ERRORS}, summary="Capture a lead")
@@ -37,21 +40,23 @@ def capture_lead(request, payload: LeadIn):
     """Create a lead, or update the one with the same email (200). Scored, qualified and,
     if qualified, routed with its SLA clock running before the response returns."""
     lead, created = services.lead_capture(data=payload.dict(exclude_unset=True), acting_user=request.auth)
-    return (201 if created else 200), _current(request, lead.pk)
+    return Status(201 if created else 200, _after_action(lead.pk))
 
 
-@router.get("", response={200: list[LeadOut], **ERRORS}, summary="List leads")
-@paginate(LimitOffsetPagination)
+@router.get("", response={200: LeadPageOut, **ERRORS}, summary="List leads")
 def list_leads(request, filters: Query[LeadFilters]):
-    return [lead_out(lead) for lead in selectors.lead_list(user=request.auth, **filters.dict())]
+    criteria = filters.dict(exclude={"limit", "offset"})
+    leads = selectors.lead_list(user=request.auth, **criteria)
+    page = leads[filters.offset : filters.offset + filters.limit]
+    return {"items": [lead_out(lead) for lead in page], "count": leads.count()}
 
 
-@router.get("/{lead_id}", response={200: LeadDetailOut, **ERRORS}, summary="A lead with its timeline")
+@router.get("/{lead_id}", response={200: LeadDetailOut, **ERRORS}, summary="A lead with its history")
 def get_lead(request, lead_id: int):
     lead = selectors.lead_detail(user=request.auth, lead_id=lead_id)
     return {
         **lead_out(lead),
-        "timeline": [event_out(e) for e in lead.events.all()],
+        "events": [event_out(e) for e in lead.events.all()],
         "touchpoints": [touchpoint_out(t) for t in lead.touchpoints.all()],
     }
 
@@ -59,34 +64,34 @@ def get_lead(request, lead_id: int):
 @router.post("/{lead_id}/accept", response={200: LeadOut, **ERRORS}, summary="Accept (→ sal)")
 def accept_lead(request, lead_id: int):
     services.lead_accept(lead_id=lead_id, acting_user=request.auth)
-    return _current(request, lead_id)
+    return _after_action(lead_id)
 
 
 @router.post("/{lead_id}/reject", response={200: LeadOut, **ERRORS}, summary="Reject: recycle or disqualify")
 def reject_lead(request, lead_id: int, payload: RejectIn):
     services.lead_reject(lead_id=lead_id, acting_user=request.auth, **payload.dict())
-    return _current(request, lead_id)
+    return _after_action(lead_id)
 
 
 @router.post("/{lead_id}/assign", response={200: LeadOut, **ERRORS}, summary="Assign to a rep (managers, admins)")
 def assign_lead(request, lead_id: int, payload: AssignIn):
     services.lead_assign(lead_id=lead_id, owner_email=payload.owner, note=payload.note, acting_user=request.auth)
-    return _current(request, lead_id)
+    return _after_action(lead_id)
 
 
-@router.post(
-    "/{lead_id}/activities",
-    response={201: TouchpointOut, **ERRORS},
-    summary="Log a call, email or meeting",
-)
+@router.post("/{lead_id}/activities", response={201: TouchpointOut, **ERRORS}, summary="Log a call, email or meeting")
 def log_activity(request, lead_id: int, payload: ActivityIn):
     touchpoint = services.lead_log_activity(lead_id=lead_id, acting_user=request.auth, **payload.dict())
-    return 201, touchpoint_out(touchpoint)
+    return Status(201, touchpoint_out(touchpoint))
 
 
-@touchpoints_router.post("", response={201: TouchpointCreatedOut, **ERRORS}, summary="Record a touchpoint")
+@touchpoints_router.post(
+    "", response={200: TouchpointCreatedOut, 201: TouchpointCreatedOut, **ERRORS}, summary="Record a touchpoint"
+)
 def record_touchpoint(request, payload: TouchpointIn):
+    """201 with the lead's state after rescoring. Sending an `external_id` again for the same
+    lead is a replay: 200, the first touchpoint's id, nothing written."""
     data = payload.dict()
     utm = {key: data.pop(f"utm_{key}") for key in ("source", "medium", "campaign")}
-    touchpoint = services.touchpoint_record(**data, utm=utm, acting_user=request.auth)
-    return 201, {**_current(request, touchpoint.lead_id), "touchpoint_id": touchpoint.pk}
+    touchpoint, created = services.touchpoint_record(**data, utm=utm, acting_user=request.auth)
+    return Status(201 if created else 200, {**_after_action(touchpoint.lead_id), "touchpoint_id": touchpoint.pk})

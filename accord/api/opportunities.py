@@ -1,5 +1,4 @@
-from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Query, Router, Status
 
 from accord.api.presenters import opportunity_out
 from accord.api.schemas import (
@@ -7,7 +6,9 @@ from accord.api.schemas import (
     OpportunityCloseIn,
     OpportunityIn,
     OpportunityOut,
+    OpportunityPageOut,
     OpportunityStageIn,
+    Page,
     SalesStageOut,
 )
 from accord.crm import selectors, services
@@ -21,13 +22,14 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Error
 @router.post("", response={201: OpportunityOut, **ERRORS}, summary="Convert a lead (→ sql)")
 def create_opportunity(request, payload: OpportunityIn):
     opportunity = services.opportunity_create(acting_user=request.auth, **payload.dict())
-    return 201, opportunity_out(selectors.opportunity_get(user=request.auth, opportunity_id=opportunity.pk))
+    return Status(201, opportunity_out(selectors.opportunity_get(user=request.auth, opportunity_id=opportunity.pk)))
 
 
-@router.get("", response={200: list[OpportunityOut], **ERRORS}, summary="List opportunities")
-@paginate(LimitOffsetPagination)
-def list_opportunities(request):
-    return [opportunity_out(o) for o in selectors.opportunity_list(user=request.auth)]
+@router.get("", response={200: OpportunityPageOut, **ERRORS}, summary="List opportunities")
+def list_opportunities(request, page: Query[Page]):
+    opportunities = selectors.opportunity_list(user=request.auth)
+    window = opportunities[page.offset : page.offset + page.limit]
+    return {"items": [opportunity_out(o) for o in window], "count": opportunities.count()}
 
 
 @router.get("/{opportunity_id}", response={200: OpportunityOut, **ERRORS})

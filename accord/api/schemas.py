@@ -6,6 +6,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from accord.crm.services import MAX_COMPANY_SIZE
+
 
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -21,7 +23,7 @@ class LeadIn(Strict):
     country: str | None = Field(None, description="ISO 3166 alpha-2, e.g. DE")
     region: str | None = None
     industry: str | None = None
-    company_size: int | None = Field(None, ge=0, description="Employees")
+    company_size: int | None = Field(None, ge=0, le=MAX_COMPANY_SIZE, description="Employees")
     source: str | None = None
     campaign: str | None = Field(None, description="Campaign code")
     utm_source: str | None = None
@@ -106,7 +108,7 @@ class TouchpointOut(Schema):
 
 
 class LeadDetailOut(LeadOut):
-    timeline: list[EventOut]
+    events: list[EventOut] = Field(description="The lead's history, newest first")
     touchpoints: list[TouchpointOut]
 
 
@@ -202,5 +204,26 @@ class FunnelOut(Schema):
     rows: list[FunnelRowOut]
 
 
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
 class ErrorOut(Schema):
     detail: Any
+    errors: list[FieldErrorOut] = Field([], description="On 422: each offending field and why")
+
+
+class Page(Schema):
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
+class LeadPageOut(Schema):
+    items: list[LeadOut]
+    count: int
+
+
+class OpportunityPageOut(Schema):
+    items: list[OpportunityOut]
+    count: int

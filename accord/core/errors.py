@@ -25,3 +25,7 @@ class NotFound(DomainError):
 
 class InvalidTransition(DomainError):
     """The object is not in a state where this action applies (HTTP 409)."""
+
+
+class Conflict(DomainError):
+    """The request clashes with existing data, e.g. an external id used elsewhere (HTTP 409)."""

@@ -5,12 +5,16 @@ from django.core.validators import validate_email
 
 from accord.core.errors import InvalidInput
 
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit for a forward path, and the column's size
+
 
 def normalize_email(raw: str | None, *, field: str = "email") -> str:
     """Lower-case and trim; the normalised email is a lead's identity."""
     email = (raw or "").strip().lower()
     if not email:
         raise InvalidInput("An email address is required.", field=field)
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise InvalidInput(f"An email address has at most {MAX_EMAIL_LENGTH} characters.", field=field)
     try:
         validate_email(email)
     except ValidationError:

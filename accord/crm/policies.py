@@ -35,6 +35,41 @@ def visible_leads(user: User, leads: QuerySet[Lead] | None = None) -> QuerySet[L
     return leads.none()
 
 
+def can_view_lead(user: User, lead: Lead) -> bool:
+    if not user.is_active:
+        return False
+    if is_admin(user) or user.role in READ_ALL_ROLES:
+        return True
+    return user.role == Role.SALES_REP and (
+        lead.owner_id == user.id or (user.team_id is not None and lead.team_id == user.team_id)
+    )
+
+
+def can_view_opportunity(user: User, opportunity: Opportunity) -> bool:
+    if not user.is_active:
+        return False
+    if is_admin(user) or user.role in READ_ALL_ROLES:
+        return True
+    owner_team = opportunity.owner.team_id if opportunity.owner_id else None
+    return user.role == Role.SALES_REP and (
+        opportunity.owner_id == user.id or (user.team_id is not None and owner_team == user.team_id)
+    )
+
+
+def visible_opportunities(user: User, opportunities: QuerySet[Opportunity] | None = None) -> QuerySet[Opportunity]:
+    opportunities = Opportunity.objects.all() if opportunities is None else opportunities
+    if not user.is_active:
+        return opportunities.none()
+    if is_admin(user) or user.role in READ_ALL_ROLES:
+        return opportunities
+    if user.role == Role.SALES_REP:
+        mine = Q(owner=user)
+        return (
+            opportunities.filter(mine | Q(owner__team_id=user.team_id)) if user.team_id else opportunities.filter(mine)
+        )
+    return opportunities.none()
+
+
 def managed_team_ids(user: User) -> set[int]:
     ids = set(user.managed_teams.values_list("id", flat=True))
     if user.team_id:

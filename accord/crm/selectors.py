@@ -40,6 +40,15 @@ def lead_list(
     return _with_sla(leads).order_by("-created_at", "-id")
 
 
+def lead_state(*, lead_id: int) -> Lead:
+    """A lead as an action left it, for answering the user who was just allowed to act on
+    it — who may no longer see it (a rejected lead leaves the rep)."""
+    lead = _with_sla(Lead.objects.select_related("owner", "team", "campaign", "definition")).filter(pk=lead_id).first()
+    if lead is None:
+        raise NotFound(f"No lead with id {lead_id}.")
+    return lead
+
+
 def lead_detail(*, user: User, lead_id: int) -> Lead:
     """One visible lead with its timeline, touchpoints and opportunities prefetched."""
     lead = (
@@ -79,12 +88,8 @@ def inbox_for(*, user: User) -> QuerySet[Lead]:
 
 
 def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
-    opportunities = Opportunity.objects.select_related("lead", "account", "owner", "sales_stage")
-    if user.role == "sales_rep" and not policies.is_admin(user):
-        if user.team_id:
-            return opportunities.filter(owner=user) | opportunities.filter(owner__team_id=user.team_id)
-        return opportunities.filter(owner=user)
-    return opportunities
+    related = Opportunity.objects.select_related("lead", "account", "owner", "sales_stage")
+    return policies.visible_opportunities(user, related).order_by("-created_at", "-id")
 
 
 def opportunity_get(*, user: User, opportunity_id: int) -> Opportunity:

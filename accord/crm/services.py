@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from accord.campaigns.models import Campaign
-from accord.core.errors import InvalidInput, InvalidTransition, NotFound
+from accord.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from accord.core.text import FREE_MAIL_DOMAINS, email_domain, normalize_email
 from accord.crm import policies
 from accord.crm.events import event_record, stage_change
@@ -57,6 +57,7 @@ TEXT_FIELDS = (
     "budget",
     "timeline",
 )
+MAX_COMPANY_SIZE = 10_000_000  # larger than any employer on Earth; beyond is a typo
 LEAD_INPUT_FIELDS = (*TEXT_FIELDS, "email", "country", "company_size", "campaign", "consent_email")
 
 
@@ -84,8 +85,10 @@ def _clean_lead_input(data: Mapping[str, Any]) -> dict[str, Any]:
             raise InvalidInput(f"'{country}' is not an ISO 3166 alpha-2 country code.", field="country")
         clean["country"] = code
     if (size := data.get("company_size")) is not None:
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            raise InvalidInput("Company size is a whole number of employees, 0 or more.", field="company_size")
+        if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_COMPANY_SIZE:
+            raise InvalidInput(
+                f"Company size is a whole number of employees from 0 to {MAX_COMPANY_SIZE:,}.", field="company_size"
+            )
         clean["company_size"] = size
     if (code := data.get("campaign")) not in (None, ""):
         campaign = Campaign.objects.filter(code=str(code).strip()).first()
@@ -186,6 +189,17 @@ def lead_capture(
 # --- touchpoints ----------------------------------------------------------------------
 
 
+def _check_length(model, name: str, value: str | None) -> None:
+    limit = model._meta.get_field(name).max_length
+    if value and limit and len(value) > limit:
+        raise InvalidInput(f"At most {limit} characters.", field=name)
+
+
+def _require_aware(moment: datetime | None, field: str) -> None:
+    if moment is not None and timezone.is_naive(moment):
+        raise InvalidInput(f"{field} needs a timezone offset, e.g. 2026-05-01T10:00:00Z.", field=field)
+
+
 def touchpoint_record(
     *,
     lead_id: int | None = None,
@@ -200,45 +214,65 @@ def touchpoint_record(
     external_id: str | None = None,
     at: datetime | None = None,
     check_permission: bool = True,
-) -> Touchpoint:
-    """Record an interaction and rescore the lead before returning. An unknown email
-    creates the contact as a subscriber, as a form or tracking hit would."""
+) -> tuple[Touchpoint, bool]:
+    """Record an interaction and rescore the lead before returning; returns (touchpoint,
+    created). An unknown email creates the contact as a subscriber, as a form or tracking
+    hit would. A touchpoint whose `external_id` was already recorded for the same lead is a
+    replay: nothing is written and the first one is returned."""
     if check_permission and acting_user is not None:
         policies.require_can_capture(acting_user)
     at = at or timezone.now()
     if type not in TouchpointType.values:
         raise InvalidInput(f"Unknown touchpoint type '{type}'.", field="type")
-    if occurred_at is not None and timezone.is_naive(occurred_at):
-        raise InvalidInput("occurred_at needs a timezone offset, e.g. 2026-05-01T10:00:00Z.", field="occurred_at")
+    _require_aware(occurred_at, "occurred_at")
+    utm_fields = {f"utm_{key}": value for key, value in (utm or {}).items()}
+    for name, value in {"channel": channel, "external_id": external_id, **utm_fields}.items():
+        _check_length(Touchpoint, name, value)
     campaign_obj = None
     if campaign:
         campaign_obj = Campaign.objects.filter(code=campaign).first()
         if campaign_obj is None:
             raise InvalidInput(f"No campaign with code '{campaign}'.", field="campaign")
+    if lead_id is None and not email:
+        raise InvalidInput("Give the lead's email or lead_id.", field="email")
+    if external_id and (replayed := _replayed(external_id, lead_id=lead_id, email=email)):
+        return replayed, False
     with transaction.atomic():
         if lead_id is not None:
             lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
             if lead is None:
                 raise NotFound(f"No lead with id {lead_id}.", field="lead_id")
-        elif email:
+        else:
             lead, _ = lead_capture(data={"email": email}, acting_user=acting_user, at=at, check_permission=False)
             lead = Lead.objects.select_for_update().get(pk=lead.pk)
-        else:
-            raise InvalidInput("Give the lead's email or lead_id.", field="email")
-        touchpoint = Touchpoint.objects.create(
-            lead=lead,
-            type=type,
-            channel=channel or (campaign_obj.channel if campaign_obj else ""),
-            campaign=campaign_obj,
-            occurred_at=occurred_at or at,
-            actor=acting_user if type in REP_ACTIVITY_TYPES else None,
-            note=note,
-            external_id=external_id,
-            created_at=at,
-            **{f"utm_{k}": v for k, v in (utm or {}).items()},
-        )
+        try:
+            with transaction.atomic():
+                touchpoint = Touchpoint.objects.create(
+                    lead=lead,
+                    type=type,
+                    channel=channel or (campaign_obj.channel if campaign_obj else ""),
+                    campaign=campaign_obj,
+                    occurred_at=occurred_at or at,
+                    actor=acting_user if type in REP_ACTIVITY_TYPES else None,
+                    note=note,
+                    external_id=external_id,
+                    created_at=at,
+                    **utm_fields,
+                )
+        except IntegrityError:  # the same external id raced us and won
+            return _replayed(external_id, lead_id=lead.pk, email=None), False
         lead_rescore(lead, at=at, actor=acting_user)
-    return touchpoint
+    return touchpoint, True
+
+
+def _replayed(external_id: str, *, lead_id: int | None, email: str | None) -> Touchpoint | None:
+    existing = Touchpoint.objects.select_related("lead").filter(external_id=external_id).first()
+    if existing is None:
+        return None
+    same_lead = existing.lead_id == lead_id if lead_id is not None else existing.lead.email == normalize_email(email)
+    if not same_lead:
+        raise Conflict(f"external_id '{external_id}' was already recorded for another lead.", field="external_id")
+    return existing
 
 
 # --- scoring and qualification ----------------------------------------------------------
@@ -311,9 +345,10 @@ def lead_rescore(
 # --- rep actions ----------------------------------------------------------------------
 
 
-def _locked_lead(lead_id: int) -> Lead:
+def _locked_lead(lead_id: int, user: User) -> Lead:
+    """Lock the lead for a change by `user`; one they cannot even see does not exist for them."""
     lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").filter(pk=lead_id).first()
-    if lead is None:
+    if lead is None or not policies.can_view_lead(user, lead):
         raise NotFound(f"No lead with id {lead_id}.")
     return lead
 
@@ -321,7 +356,7 @@ def _locked_lead(lead_id: int) -> Lead:
 def lead_accept(*, lead_id: int, acting_user: User, at: datetime | None = None) -> Lead:
     at = at or timezone.now()
     with transaction.atomic():
-        lead = _locked_lead(lead_id)
+        lead = _locked_lead(lead_id, acting_user)
         policies.require_can_work_lead(acting_user, lead)
         if lead.stage != Stage.MQL:
             raise InvalidTransition(f"Only a marketing qualified lead can be accepted; this one is '{lead.stage}'.")
@@ -364,7 +399,7 @@ def lead_reject(
     if action not in targets:
         raise InvalidInput("Action is 'recycle' or 'disqualify'.", field="action")
     with transaction.atomic():
-        lead = _locked_lead(lead_id)
+        lead = _locked_lead(lead_id, acting_user)
         policies.require_can_work_lead(acting_user, lead)
         if lead.stage not in (Stage.MQL, Stage.SAL):
             raise InvalidTransition(f"Only an MQL or an accepted lead can be rejected; this one is '{lead.stage}'.")
@@ -398,8 +433,10 @@ def lead_log_activity(
     at = at or timezone.now()
     if type not in REP_ACTIVITY_TYPES:
         raise InvalidInput(f"Activity type is one of {', '.join(REP_ACTIVITY_TYPES)}.", field="type")
+    _require_aware(occurred_at, "occurred_at")
+    _check_length(Touchpoint, "note", note)
     with transaction.atomic():
-        lead = _locked_lead(lead_id)
+        lead = _locked_lead(lead_id, acting_user)
         policies.require_can_work_lead(acting_user, lead)
         touchpoint = Touchpoint.objects.create(
             lead=lead,
@@ -434,7 +471,7 @@ def lead_assign(
     if rep is None or not rep.is_active or rep.role != Role.SALES_REP:
         raise InvalidInput(f"'{owner_email}' is not an active sales rep.", field="owner")
     with transaction.atomic():
-        lead = _locked_lead(lead_id)
+        lead = _locked_lead(lead_id, acting_user)
         policies.require_can_assign(acting_user, lead, rep)
         if lead.stage not in (Stage.MQL, Stage.SAL):
             raise InvalidTransition(f"Only an MQL or an accepted lead can be assigned; this one is '{lead.stage}'.")
@@ -491,7 +528,7 @@ def opportunity_create(
         if stage_obj is None:
             raise InvalidInput(f"No sales stage '{sales_stage}'.", field="sales_stage")
     with transaction.atomic():
-        lead = _locked_lead(lead_id)
+        lead = _locked_lead(lead_id, acting_user)
         policies.require_can_work_lead(acting_user, lead)
         if lead.stage not in (Stage.MQL, Stage.SAL):
             raise InvalidTransition(f"Only an MQL or an accepted lead can be converted; this one is '{lead.stage}'.")
@@ -534,7 +571,7 @@ def opportunity_set_stage(
             .filter(pk=opportunity_id)
             .first()
         )
-        if opportunity is None:
+        if opportunity is None or not policies.can_view_opportunity(acting_user, opportunity):
             raise NotFound(f"No opportunity with id {opportunity_id}.")
         policies.require_can_work_opportunity(acting_user, opportunity)
         if opportunity.status != Opportunity.Status.OPEN:
@@ -578,7 +615,7 @@ def opportunity_close(
             .filter(pk=opportunity_id)
             .first()
         )
-        if opportunity is None:
+        if opportunity is None or not policies.can_view_opportunity(acting_user, opportunity):
             raise NotFound(f"No opportunity with id {opportunity_id}.")
         policies.require_can_work_opportunity(acting_user, opportunity)
         if opportunity.status != Opportunity.Status.OPEN:
@@ -589,7 +626,7 @@ def opportunity_close(
         opportunity.closed_at = at
         opportunity.save(update_fields=["status", "lost_reason", "close_note", "closed_at"])
         if opportunity.lead_id:
-            lead = _locked_lead(opportunity.lead_id)
+            lead = _locked_lead(opportunity.lead_id, acting_user)
             data = {"opportunity": opportunity.pk, "amount": str(opportunity.amount)}
             if won:
                 stage_change(lead, Stage.CUSTOMER, actor=acting_user, at=at, note=note, data=data)

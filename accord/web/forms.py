@@ -45,13 +45,18 @@ def reason_choices():
 
 
 class RejectForm(forms.Form):
-    reason = forms.ChoiceField(choices=reason_choices)
+    reason = forms.ChoiceField()
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     action = forms.ChoiceField(
         choices=[("recycle", "Recycle to marketing nurture"), ("disqualify", "Disqualify")],
         widget=forms.RadioSelect,
         initial="recycle",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read the agreed codes once per form, not at every render of the choices.
+        self.fields["reason"].choices = reason_choices()
 
 
 class AssignForm(forms.Form):
@@ -97,8 +102,12 @@ class CloseForm(forms.Form):
         widget=forms.RadioSelect,
         label="Outcome",
     )
-    reason = forms.ChoiceField(choices=reason_choices, required=False, label="Lost reason")
+    reason = forms.ChoiceField(required=False, label="Lost reason")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = reason_choices()
 
 
 class FunnelForm(forms.Form):

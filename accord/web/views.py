@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -102,13 +103,30 @@ def inbox(request):
 
 
 def _inbox_row(request, lead_id: int, *, done: str = "", form=None):
-    lead = selectors.lead_detail(user=request.user, lead_id=lead_id)
+    """The inbox row of one lead: after a successful action, as the action left it (the user
+    was just allowed to act, even if the lead has now left their sight); otherwise only if
+    they may see it."""
+    try:
+        lead = (
+            selectors.lead_state(lead_id=lead_id) if done else selectors.lead_detail(user=request.user, lead_id=lead_id)
+        )
+    except NotFound as error:
+        raise Http404(error.message) from None
     _decorate([lead], timezone.now())
     return render(
         request,
         "accord/inbox.html#inbox-row",
         {"lead": lead, "done": done, "reject_form": form or RejectForm()},
     )
+
+
+def _next_or(request, fallback: str) -> str:
+    """Where to go after a form: the page's own `next`, never another site."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and allowed else fallback
 
 
 @require_POST
@@ -123,7 +141,7 @@ def lead_accept(request, lead_id: int):
     if request.htmx:
         return _inbox_row(request, lead_id, done="Accepted")
     messages.success(request, "Lead accepted.")
-    return redirect(request.POST.get("next") or reverse("lead_detail", args=[lead_id]))
+    return redirect(_next_or(request, reverse("lead_detail", args=[lead_id])))
 
 
 @require_POST
@@ -144,7 +162,7 @@ def lead_reject(request, lead_id: int):
     if request.htmx:
         return _inbox_row(request, lead_id, done=done)
     messages.success(request, f"Lead rejected: {done.lower()}.")
-    return redirect(request.POST.get("next") or reverse("lead_detail", args=[lead_id]))
+    return redirect(_next_or(request, reverse("lead_detail", args=[lead_id])))
 
 
 # --- leads --------------------------------------------------------------------------
@@ -300,7 +318,6 @@ def lead_activity(request, lead_id: int):
         request,
         lead_id,
         ActivityForm,
-        AssignForm,
         lambda data: services.lead_log_activity(lead_id=lead_id, acting_user=request.user, **data),
         "Activity logged.",
     )

@@ -1,0 +1,230 @@
+"""Who may call which endpoint, written out as a table from the rules in accord/crm/policies.py:
+
+- 401: no token, a malformed, revoked or inactive user's token (even an admin's);
+- 403: the wrong role, or a rep or manager who may see the object but not work it;
+- 404: the object is not visible to the caller (a rep of another team);
+- 2xx: allowed.
+
+Every refused request must leave the database exactly as it was.
+"""
+
+import pytest
+
+from accord.crm.models import Stage
+from accord.people.services import token_create, token_revoke
+from tests.api.conftest import ACTORS, UNAUTHORIZED, assert_nothing_changed, client_with_header, db_state
+
+PERIOD = {"from": "2026-03-01", "to": "2026-03-31"}
+
+# method, path (formatted with the scene), body or query (formatted likewise)
+ENDPOINTS = {
+    "capture_lead": (
+        "POST",
+        "/leads",
+        {"email": "newcomer@prospect.example", "first_name": "Nia", "company": "Prospect"},
+    ),
+    "list_leads": ("GET", "/leads", {}),
+    "get_lead": ("GET", "/leads/{lead}", {}),
+    "accept_lead": ("POST", "/leads/{lead}/accept", {}),
+    "reject_lead": (
+        "POST",
+        "/leads/{lead}/reject",
+        {"reason": "not_ready", "note": "Next quarter", "action": "recycle"},
+    ),
+    "assign_lead": ("POST", "/leads/{lead}/assign", {"owner": "other@accord.test", "note": "Covering"}),
+    "log_activity": ("POST", "/leads/{lead}/activities", {"type": "call", "note": "Left a voicemail"}),
+    "record_touchpoint": ("POST", "/touchpoints", {"lead_id": "{lead}", "type": "page_view"}),
+    "create_opportunity": ("POST", "/opportunities", {"lead_id": "{lead}", "amount": 5000}),
+    "list_opportunities": ("GET", "/opportunities", {}),
+    "get_opportunity": ("GET", "/opportunities/{opportunity}", {}),
+    "set_stage": ("POST", "/opportunities/{opportunity}/stage", {"sales_stage": "Proposal"}),
+    "close_opportunity": ("POST", "/opportunities/{opportunity}/close", {"won": True}),
+    "list_sales_stages": ("GET", "/sales-stages", {}),
+    "funnel": ("GET", "/reports/funnel", PERIOD),
+}
+
+# fmt: off
+MATRIX = {
+    #                      anon malf revk inac owner mate mgr  omgr orep mkt  mlead exec admin
+    "capture_lead":       (401, 401, 401, 401, 403, 403, 403, 403, 403, 201, 201, 403, 201),
+    "list_leads":         (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "get_lead":           (401, 401, 401, 401, 200, 200, 200, 200, 404, 200, 200, 200, 200),
+    "accept_lead":        (401, 401, 401, 401, 200, 403, 200, 403, 404, 403, 403, 403, 200),
+    "reject_lead":        (401, 401, 401, 401, 200, 403, 200, 403, 404, 403, 403, 403, 200),
+    "assign_lead":        (401, 401, 401, 401, 403, 403, 200, 403, 404, 403, 403, 403, 200),
+    "log_activity":       (401, 401, 401, 401, 201, 403, 201, 403, 404, 403, 403, 403, 201),
+    "record_touchpoint":  (401, 401, 401, 401, 403, 403, 403, 403, 403, 201, 201, 403, 201),
+    "create_opportunity": (401, 401, 401, 401, 201, 403, 201, 403, 404, 403, 403, 403, 201),
+    "list_opportunities": (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "get_opportunity":    (401, 401, 401, 401, 200, 200, 200, 200, 404, 200, 200, 200, 200),
+    "set_stage":          (401, 401, 401, 401, 200, 403, 200, 403, 404, 403, 403, 403, 200),
+    "close_opportunity":  (401, 401, 401, 401, 200, 403, 200, 403, 404, 403, 403, 403, 200),
+    "list_sales_stages":  (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "funnel":             (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+}
+# fmt: on
+
+CASES = [
+    pytest.param(endpoint, actor, status, id=f"{endpoint}-{actor}")
+    for endpoint, statuses in MATRIX.items()
+    for actor, status in zip(ACTORS, statuses, strict=True)
+]
+
+
+def _fill(value, ids):
+    if isinstance(value, str):
+        formatted = value.format(**ids)
+        return int(formatted) if formatted != value and formatted.isdigit() else formatted
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    return value
+
+
+def call(client, endpoint: str, scene):
+    method, path, data = ENDPOINTS[endpoint]
+    ids = {"lead": scene.lead.pk, "opportunity": scene.opportunity.pk}
+    path, data = _fill(path, ids), _fill(data, ids)
+    return client.get(path, **data) if method == "GET" else client.post(path, data)
+
+
+def assert_allowed_effect(endpoint: str, body: dict, scene) -> None:
+    """A glance at what an allowed request did, so a 2xx that did nothing is caught too."""
+    match endpoint:
+        case "capture_lead":
+            assert (body["email"], body["stage"]) == ("newcomer@prospect.example", Stage.LEAD)
+        case "list_leads" | "list_opportunities":
+            assert body["count"] == len(body["items"])
+        case "get_lead":
+            assert body["id"] == scene.lead.pk
+        case "accept_lead":
+            assert (body["id"], body["stage"], body["sla_due_at"]) == (scene.lead.pk, Stage.SAL, None)
+        case "reject_lead":
+            assert (body["id"], body["stage"], body["owner"]) == (scene.lead.pk, Stage.RECYCLED, None)
+        case "assign_lead":
+            assert (body["id"], body["stage"], body["owner"], body["team"]) == (
+                scene.lead.pk,
+                Stage.MQL,
+                "other@accord.test",
+                "EMEA",
+            )
+            assert body["sla_due_at"] is not None
+        case "log_activity":
+            assert (body["type"], body["note"], body["channel"]) == ("call", "Left a voicemail", "sales")
+        case "record_touchpoint":
+            assert body["id"] == scene.lead.pk
+            assert isinstance(body["touchpoint_id"], int)
+        case "create_opportunity":
+            assert (body["lead_id"], body["amount"], body["status"]) == (scene.lead.pk, 5000.0, "open")
+        case "get_opportunity":
+            assert body["id"] == scene.opportunity.pk
+        case "set_stage":
+            assert (body["id"], body["sales_stage"], body["status"]) == (scene.opportunity.pk, "Proposal", "open")
+        case "list_sales_stages":
+            assert [stage["name"] for stage in body] == ["Discovery", "Demo", "Proposal", "Negotiation"]
+        case "close_opportunity":
+            assert (body["id"], body["status"]) == (scene.opportunity.pk, "won")
+        case "funnel":
+            assert (body["from"], body["to"], body["rows"][-1]["group"]) == ("2026-03-01", "2026-03-31", "All")
+
+
+@pytest.mark.parametrize(("endpoint", "actor", "expected"), CASES)
+def test_permission_matrix(scene, client_as, endpoint, actor, expected):
+    # Given the scene and a caller
+    client = client_as(actor)
+    before = db_state(scene)
+
+    # When the caller hits the endpoint
+    response = call(client, endpoint, scene)
+
+    # Then the status is the one in the table
+    assert response.status_code == expected, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    if expected < 400:
+        assert_allowed_effect(endpoint, body, scene)
+        return
+    # and a refusal is a {"detail": ...} body that changed nothing
+    assert set(body) == {"detail"}
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    if expected == 401:
+        assert body == UNAUTHORIZED
+    assert_nothing_changed(before, scene)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param("Bearer", id="scheme-only"),
+        pytest.param("Bearer ", id="empty-token"),
+        pytest.param("Bearer not-an-accord-token", id="no-prefix"),
+        pytest.param("Bearer acc_", id="prefix-only"),
+        pytest.param("Token {raw}", id="wrong-scheme"),
+        pytest.param("Basic {raw}", id="basic-scheme"),
+        pytest.param("{raw}", id="no-scheme"),
+        pytest.param("Bearer {raw}x", id="valid-token-plus-a-character"),
+        pytest.param("Bearer {raw_upper}", id="valid-token-upper-cased"),
+    ],
+)
+def test_malformed_authorization_headers_are_401(scene, world, header):
+    # Given a valid admin token, mangled
+    _, raw = token_create(user_email=world.admin.email)
+    client = client_with_header(header.format(raw=raw, raw_upper=raw.upper()))
+    before = db_state(scene)
+
+    # When it is used to accept the lead (an admin could)
+    response = client.post(f"/leads/{scene.lead.pk}/accept")
+
+    # Then it is refused as unauthenticated and nothing changes
+    assert response.status_code == 401
+    assert response.json() == UNAUTHORIZED
+    assert_nothing_changed(before, scene)
+
+
+def test_a_revoked_token_stops_working_while_the_users_other_tokens_still_work(scene, world, api):
+    # Given the admin has two tokens
+    revoked, raw = token_create(user_email=world.admin.email)
+    other = api(world.admin)
+    assert client_with_header(f"Bearer {raw}").get("/leads").status_code == 200
+
+    # When one is revoked
+    token_revoke(key_prefix=revoked.key_prefix)
+
+    # Then only that one stops working
+    assert client_with_header(f"Bearer {raw}").get("/leads").status_code == 401
+    assert other.get("/leads").status_code == 200
+
+
+# Who sees which leads and opportunities in the lists (emails of the leads; opportunities by lead email).
+ALL_LEADS = {"vp@bigco.example", "buyer@deal.example", "cto@us.example"}
+EMEA_LEADS = {"vp@bigco.example", "buyer@deal.example"}
+VISIBLE = {
+    #                 leads          opportunities
+    "owner": (EMEA_LEADS, {"buyer@deal.example"}),
+    "teammate": (EMEA_LEADS, {"buyer@deal.example"}),
+    "manager": (ALL_LEADS, {"buyer@deal.example"}),
+    "other_manager": (ALL_LEADS, {"buyer@deal.example"}),
+    "other_rep": ({"cto@us.example"}, set()),
+    "marketer": (ALL_LEADS, {"buyer@deal.example"}),
+    "marketing_lead": (ALL_LEADS, {"buyer@deal.example"}),
+    "executive": (ALL_LEADS, {"buyer@deal.example"}),
+    "admin": (ALL_LEADS, {"buyer@deal.example"}),
+}
+
+
+@pytest.mark.parametrize(("actor", "expected"), VISIBLE.items(), ids=VISIBLE.keys())
+def test_lists_show_only_what_the_caller_may_see(scene, client_as, actor, expected):
+    # Given the scene's three leads and one opportunity
+    client = client_as(actor)
+    expected_leads, expected_opportunity_leads = expected
+    lead_emails = {scene.lead.pk: "vp@bigco.example", scene.deal_lead.pk: "buyer@deal.example"}
+
+    # When the caller lists leads and opportunities
+    leads = client.get("/leads").json()
+    opportunities = client.get("/opportunities").json()
+
+    # Then each list holds exactly the visible ones, and count agrees
+    assert {item["email"] for item in leads["items"]} == expected_leads
+    assert leads["count"] == len(expected_leads)
+    assert {lead_emails[item["lead_id"]] for item in opportunities["items"]} == expected_opportunity_leads
+    assert opportunities["count"] == len(expected_opportunity_leads)
