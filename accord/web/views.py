@@ -102,7 +102,7 @@ def inbox(request):
     return render(request, "accord/inbox.html", {"leads": leads, "reject_form": RejectForm(), "now": now})
 
 
-def _inbox_row(request, lead_id: int, *, done: str = "", form=None):
+def _inbox_row(request, lead_id: int, *, done: str = "", form=None, error: str = ""):
     """The inbox row of one lead: after a successful action, as the action left it (the user
     was just allowed to act, even if the lead has now left their sight); otherwise only if
     they may see it."""
@@ -116,7 +116,7 @@ def _inbox_row(request, lead_id: int, *, done: str = "", form=None):
     return render(
         request,
         "accord/inbox.html#inbox-row",
-        {"lead": lead, "done": done, "reject_form": form or RejectForm()},
+        {"lead": lead, "done": done, "error": error, "reject_form": form or RejectForm()},
     )
 
 
@@ -136,6 +136,8 @@ def lead_accept(request, lead_id: int):
         services.lead_accept(lead_id=lead_id, acting_user=request.user)
     except DomainError as error:
         _raise_for(error)
+        if request.htmx:  # e.g. accepted meanwhile in another tab: say so in the row
+            return _inbox_row(request, lead_id, error=error.message)
         messages.error(request, error.message)
         return redirect("lead_detail", lead_id=lead_id)
     if request.htmx:
@@ -181,6 +183,13 @@ LIST_COLUMNS = (
 )
 
 
+def _csv_safe(value):
+    """Spreadsheets run cells that start with = + - @ as formulas; a quote keeps them text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _lead_row(lead) -> list:
     return [
         lead.email,
@@ -222,7 +231,7 @@ def lead_list(request):
 def _csv_stream(writer, leads):
     yield writer.writerow(LIST_COLUMNS)
     for lead in leads.iterator(chunk_size=2000):
-        yield writer.writerow(_lead_row(lead))
+        yield writer.writerow([_csv_safe(cell) for cell in _lead_row(lead)])
 
 
 @login_required
@@ -257,7 +266,10 @@ def lead_detail(request, lead_id: int):
         "lead": lead,
         "events": lead.events.all(),
         "touchpoints": lead.touchpoints.all(),
-        "opportunities": lead.opportunities.all(),
+        "opportunities": [
+            (opportunity, policies.can_work_opportunity(request.user, opportunity))
+            for opportunity in lead.opportunities.all()
+        ],
         "can_work": can_work,
         "can_capture": policies.can_capture(request.user),
         "can_accept": can_work and lead.stage == Stage.MQL,
@@ -468,7 +480,8 @@ def _funnel_csv(rows) -> HttpResponse:
     writer.writerow(["group", *(key for key, _ in FUNNEL_COUNT_COLUMNS), *(key for key, _ in FUNNEL_RATE_COLUMNS)])
     for row in rows:
         cells = _funnel_cells(row)
-        writer.writerow([cells["group"], *cells["counts"], *("" if r is None else r for r in cells["rates"])])
+        rates = ("" if rate is None else rate for rate in cells["rates"])
+        writer.writerow([_csv_safe(cells["group"]), *cells["counts"], *rates])
     return response
 
 

@@ -1,0 +1,215 @@
+"""Who may open every page and use every form, written out as a table.
+
+Columns are personas (see PERSONAS in conftest): the lead and the opportunity belong to
+`owner`, a rep of EMEA; `teammate` is another EMEA rep; `manager` manages EMEA;
+`other_manager` and `other_team_rep` belong to Americas.
+
+Cells: a status code; LOGIN = redirect to /login/?next=<path>; ADMIN_LOGIN = redirect to the
+admin's own login; DONE = the action happened and redirected to its result page. A lead or
+deal the user may not even see is 404 (as its page is), one they see but may not work is 403.
+"""
+
+import pytest
+
+from accord.crm.models import Lead, Opportunity, Touchpoint
+from accord.notifications.models import Notification
+from accord.routing.models import SlaClock
+from tests.web.conftest import PERSONAS, client_for, login_url, snapshot
+
+LOGIN, ADMIN_LOGIN, DONE = "login", "admin-login", "done"
+FUNNEL = "/reports/funnel/?date_from=2026-03-01&date_to=2026-03-31"
+
+COLUMNS = tuple(PERSONAS)
+assert COLUMNS == (
+    "anonymous",
+    "owner",
+    "teammate",
+    "manager",
+    "other_manager",
+    "other_team_rep",
+    "marketing",
+    "marketing_lead",
+    "executive",
+    "admin",
+)
+
+# fmt: off
+GET_MATRIX = {
+    #                         anon         owner  mate   mgr    o-mgr  o-rep  mkt    m-lead exec   admin
+    "/inbox/":               (LOGIN,       200,   200,   200,   200,   200,   403,   403,   403,   200),
+    "/leads/":               (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    "/leads/?format=csv":    (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    "/leads/new/":           (LOGIN,       403,   403,   403,   403,   403,   200,   200,   403,   200),
+    "/leads/{lead}/":        (LOGIN,       200,   200,   200,   200,   404,   200,   200,   200,   200),
+    FUNNEL:                  (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    FUNNEL + "&format=csv":  (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    "/notifications/":       (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    "/admin/":               (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN,
+                              ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+}
+
+HOME_REDIRECTS = {
+    "anonymous": login_url("/"),
+    "owner": "/inbox/",
+    "teammate": "/inbox/",
+    "manager": "/inbox/",
+    "other_manager": "/inbox/",
+    "other_team_rep": "/inbox/",
+    "marketing": "/leads/",
+    "marketing_lead": "/leads/",
+    "executive": "/reports/funnel/",
+    "admin": "/leads/",
+}
+
+POST_MATRIX = {
+    #                                        anon   owner  mate  mgr   o-mgr o-rep mkt   m-lead exec admin
+    "/leads/new/":                          (LOGIN, 403,   403,  403,  403,  403,  DONE, DONE,  403, DONE),
+    "/leads/{lead}/accept/":                (LOGIN, DONE,  403,  DONE, 403,  404,  403,  403,   403, DONE),
+    "/leads/{lead}/reject/":                (LOGIN, DONE,  403,  DONE, 403,  404,  403,  403,   403, DONE),
+    "/leads/{lead}/assign/":                (LOGIN, 403,   403,  DONE, 403,  404,  403,  403,   403, DONE),
+    "/leads/{lead}/activity/":              (LOGIN, DONE,  403,  DONE, 403,  404,  403,  403,   403, DONE),
+    "/leads/{lead}/touchpoint/":            (LOGIN, 403,   403,  403,  403,  403,  DONE, DONE,  403, DONE),
+    "/leads/{lead}/convert/":               (LOGIN, DONE,  403,  DONE, 403,  404,  403,  403,   403, DONE),
+    "/opportunities/{opportunity}/stage/":  (LOGIN, DONE,  403,  DONE, 403,  404,  403,  403,   403, DONE),
+    "/opportunities/{opportunity}/close/":  (LOGIN, DONE,  403,  DONE, 403,  404,  403,  403,   403, DONE),
+    "/notifications/":                      (LOGIN, DONE,  DONE, DONE, DONE, DONE, DONE, DONE,  DONE, DONE),
+}
+# fmt: on
+
+# Valid input for every form, so a refusal can only come from the permission check.
+POST_DATA = {
+    "/leads/new/": {"email": "new@newco.example", "first_name": "Nia", "company": "Newco"},
+    "/leads/{lead}/accept/": {},
+    "/leads/{lead}/reject/": {"reason": "not_ready", "note": "Next quarter", "action": "recycle"},
+    "/leads/{lead}/assign/": {"owner": "other@accord.test"},
+    "/leads/{lead}/activity/": {"type": "call", "note": "Left a voicemail"},
+    "/leads/{lead}/touchpoint/": {"type": "page_view", "channel": "web", "campaign": ""},
+    "/leads/{lead}/convert/": {"name": "", "amount": "1000.00", "sales_stage": "", "expected_close_on": ""},
+    "/opportunities/{opportunity}/stage/": {"sales_stage": "Demo"},
+    "/opportunities/{opportunity}/close/": {"won": "true", "reason": "", "note": ""},
+    "/notifications/": {},
+}
+
+POST_ONLY = [path for path in POST_MATRIX if path not in ("/leads/new/", "/notifications/")]
+
+
+def _cases(matrix):
+    return [
+        pytest.param(path, persona, expected, id=f"{path}-{persona}")
+        for path, row in matrix.items()
+        for persona, expected in zip(COLUMNS, row, strict=True)
+    ]
+
+
+def _url(path: str, scene) -> str:
+    return path.format(lead=scene.lead.pk, opportunity=scene.opportunity.pk)
+
+
+@pytest.mark.parametrize(("path", "persona", "expected"), _cases(GET_MATRIX))
+def test_get_pages(world, scene, path, persona, expected):
+    # given
+    url = _url(path, scene)
+    before = snapshot(scene)
+
+    # when
+    response = client_for(world, persona).get(url)
+
+    # then
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, login_url(url))
+    elif expected == ADMIN_LOGIN:
+        assert (response.status_code, response["Location"]) == (302, "/admin/login/?next=/admin/")
+    else:
+        assert response.status_code == expected
+    assert snapshot(scene) == before
+
+
+@pytest.mark.parametrize(("persona", "location"), HOME_REDIRECTS.items())
+def test_home_sends_each_role_to_its_start_page(world, persona, location):
+    response = client_for(world, persona).get("/")
+
+    assert (response.status_code, response["Location"]) == (302, location)
+
+
+def _effect(path: str, scene, user):
+    """What a permitted POST must have done, as comparable values."""
+    lead = Lead.objects.get(pk=scene.lead.pk)
+    clock = SlaClock.objects.filter(lead=lead).earliest("id")
+    match path:
+        case "/leads/new/":
+            new = Lead.objects.get(email="new@newco.example")
+            return f"/leads/{new.pk}/", (new.first_name, new.company, new.stage)
+        case "/leads/{lead}/accept/":
+            return f"/leads/{lead.pk}/", (lead.stage, clock.outcome)
+        case "/leads/{lead}/reject/":
+            return f"/leads/{lead.pk}/", (lead.stage, lead.owner_id, clock.outcome)
+        case "/leads/{lead}/assign/":
+            running = SlaClock.objects.get(lead=lead, stopped_at__isnull=True)
+            return f"/leads/{lead.pk}/", (lead.stage, lead.owner.email, clock.outcome, running.rep.email)
+        case "/leads/{lead}/activity/":
+            call = Touchpoint.objects.get(lead=lead, type="call")
+            return f"/leads/{lead.pk}/", (lead.stage, clock.outcome, call.actor == user, call.note)
+        case "/leads/{lead}/touchpoint/":
+            return f"/leads/{lead.pk}/", (lead.stage, lead.touchpoints.filter(type="page_view").count())
+        case "/leads/{lead}/convert/":
+            opportunity = Opportunity.objects.get(lead=lead)
+            return f"/leads/{lead.pk}/", (lead.stage, clock.outcome, str(opportunity.amount))
+        case "/opportunities/{opportunity}/stage/":
+            opportunity = Opportunity.objects.get(pk=scene.opportunity.pk)
+            deal = Lead.objects.get(pk=scene.deal_lead.pk)
+            return f"/leads/{deal.pk}/", (opportunity.sales_stage.name, opportunity.status, deal.events.last().kind)
+        case "/opportunities/{opportunity}/close/":
+            deal = Lead.objects.get(pk=scene.deal_lead.pk)
+            status = Opportunity.objects.get(pk=scene.opportunity.pk).status
+            return f"/leads/{deal.pk}/", (deal.stage, status)
+        case "/notifications/":
+            return "/notifications/", Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    raise AssertionError(path)
+
+
+EFFECTS = {
+    "/leads/new/": ("Nia", "Newco", "lead"),
+    "/leads/{lead}/accept/": ("sal", "accepted"),
+    "/leads/{lead}/reject/": ("recycled", None, "rejected"),
+    "/leads/{lead}/assign/": ("mql", "other@accord.test", "reassigned", "other@accord.test"),
+    "/leads/{lead}/activity/": ("mql", "activity", True, "Left a voicemail"),  # the call is by the poster
+    "/leads/{lead}/touchpoint/": ("mql", 1),
+    "/leads/{lead}/convert/": ("sql", "converted", "1000.00"),
+    "/opportunities/{opportunity}/stage/": ("Demo", "open", "opportunity"),
+    "/opportunities/{opportunity}/close/": ("customer", "won"),
+    "/notifications/": 0,
+}
+
+
+@pytest.mark.parametrize(("path", "persona", "expected"), _cases(POST_MATRIX))
+def test_post_forms(world, scene, path, persona, expected):
+    # given
+    url = _url(path, scene)
+    user = getattr(world, PERSONAS[persona]) if PERSONAS[persona] else None
+    before = snapshot(scene)
+
+    # when
+    response = client_for(world, persona).post(url, POST_DATA[path])
+
+    # then
+    if expected == DONE:
+        location, effect = _effect(path, scene, user)
+        assert (response.status_code, response["Location"]) == (302, location)
+        assert effect == EFFECTS[path]
+        return
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, login_url(url))
+    else:
+        assert response.status_code == expected
+    assert snapshot(scene) == before
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "owner", "admin"])
+@pytest.mark.parametrize("path", POST_ONLY)
+def test_get_on_a_post_only_endpoint_is_405(world, scene, path, persona):
+    before = snapshot(scene)
+
+    response = client_for(world, persona).get(_url(path, scene))
+
+    assert (response.status_code, response["Allow"]) == (405, "POST")
+    assert snapshot(scene) == before
