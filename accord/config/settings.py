@@ -93,7 +93,9 @@ TEMPLATES = [
 ]
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=600, conn_health_checks=True)
+    }
     DATABASES["default"].setdefault("TEST", {})
 else:
     DATABASES = {
@@ -110,6 +112,9 @@ else:
             },
             # A file, not :memory:, so tests can use several threads (connections).
             "TEST": {"NAME": str(ACCORD_HOME / "test-accord.sqlite3")},
+            # Reuse connections: opening one (and its PRAGMAs) cost as much as a request.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 

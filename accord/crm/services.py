@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries import countries
 
@@ -102,6 +104,11 @@ def _clean_lead_input(data: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _account_named(company: str) -> Account | None:
+    # LOWER(name) = LOWER(%s) matches the account_name_lower index; name__iexact cannot use it.
+    return Account.objects.annotate(name_lower=Lower("name")).filter(name_lower=Lower(Value(company))).first()
+
+
 def _account_for(email: str, company: str, *, at: datetime) -> Account | None:
     """Match the lead's company: by corporate email domain, else by name; create it when the
     lead names a company nobody has yet."""
@@ -109,7 +116,7 @@ def _account_for(email: str, company: str, *, at: datetime) -> Account | None:
     corporate = domain not in FREE_MAIL_DOMAINS
     if corporate and (account := Account.objects.filter(domain=domain).first()):
         return account
-    if company and (account := Account.objects.filter(name__iexact=company).first()):
+    if company and (account := _account_named(company)):
         return account
     if not company:
         return None
@@ -144,46 +151,49 @@ def lead_capture(
     email = fields.pop("email")
     updates = {k: v for k, v in fields.items() if v not in ("", None)}
     with transaction.atomic():
-        lead = Lead.objects.select_for_update().filter(email=email).first()
-        created = False
-        if lead is None:
-            try:
-                with transaction.atomic():
-                    lead = Lead.objects.create(
-                        email=email,
-                        stage=_initial_stage(updates),
-                        stage_changed_at=at,
-                        created_at=at,
-                        **updates,
-                    )
-                    created = True
-            except IntegrityError:  # the same email raced us and won: update theirs
-                lead = Lead.objects.select_for_update().get(email=email)
-        if created:
-            lead.account = _account_for(email, lead.company, at=at)
-            if lead.account:
-                Lead.objects.filter(pk=lead.pk).update(account=lead.account)
-            event_record(
-                lead,
-                LeadEvent.Kind.CREATED,
-                actor=acting_user,
-                at=at,
-                to_stage=lead.stage,
-                data={"source": lead.source, "campaign": lead.campaign.code if lead.campaign else None},
-            )
-        else:
-            changed = sorted(name for name, value in updates.items() if getattr(lead, name) != value)
-            if changed:
-                for name in changed:
-                    setattr(lead, name, updates[name])
-                if lead.account_id is None and lead.company:
-                    lead.account = _account_for(email, lead.company, at=at)
-                lead.save(update_fields=[*changed, "account", "updated_at"])
-                event_record(lead, LeadEvent.Kind.UPDATED, actor=acting_user, at=at, data={"fields": changed})
-                if lead.stage == Stage.SUBSCRIBER and any(getattr(lead, name) for name in CONTACT_DETAILS):
-                    stage_change(lead, Stage.LEAD, actor=acting_user, at=at, note="Contact details added")
+        lead, created = _lead_upsert(email, updates, at=at, actor=acting_user)
         lead_rescore(lead, at=at, actor=acting_user, has_touchpoints=not created)
     return lead, created
+
+
+def _lead_upsert(email: str, updates: Mapping[str, Any], *, at: datetime, actor: User | None) -> tuple[Lead, bool]:
+    """Lock the lead with this email, or insert it, and write its created/updated event —
+    no scoring. Runs inside the caller's transaction; returns (locked lead, created)."""
+    lead = Lead.objects.select_for_update().filter(email=email).first()
+    created = False
+    if lead is None:
+        try:
+            with transaction.atomic():
+                lead = Lead.objects.create(
+                    email=email, stage=_initial_stage(updates), stage_changed_at=at, created_at=at, **updates
+                )
+                created = True
+        except IntegrityError:  # the same email raced us and won: update theirs
+            lead = Lead.objects.select_for_update().get(email=email)
+    if created:
+        lead.account = _account_for(email, lead.company, at=at)
+        if lead.account:
+            Lead.objects.filter(pk=lead.pk).update(account=lead.account)
+        event_record(
+            lead,
+            LeadEvent.Kind.CREATED,
+            actor=actor,
+            at=at,
+            to_stage=lead.stage,
+            data={"source": lead.source, "campaign": lead.campaign.code if lead.campaign else None},
+        )
+        return lead, True
+    changed = sorted(name for name, value in updates.items() if getattr(lead, name) != value)
+    if changed:
+        for name in changed:
+            setattr(lead, name, updates[name])
+        if lead.account_id is None and lead.company:
+            lead.account = _account_for(email, lead.company, at=at)
+        lead.save(update_fields=[*changed, "account", "updated_at"])
+        event_record(lead, LeadEvent.Kind.UPDATED, actor=actor, at=at, data={"fields": changed})
+        if lead.stage == Stage.SUBSCRIBER and any(getattr(lead, name) for name in CONTACT_DETAILS):
+            stage_change(lead, Stage.LEAD, actor=actor, at=at, note="Contact details added")
+    return lead, False
 
 
 # --- touchpoints ----------------------------------------------------------------------
@@ -243,8 +253,7 @@ def touchpoint_record(
             if lead is None:
                 raise NotFound(f"No lead with id {lead_id}.", field="lead_id")
         else:
-            lead, _ = lead_capture(data={"email": email}, acting_user=acting_user, at=at, check_permission=False)
-            lead = Lead.objects.select_for_update().get(pk=lead.pk)
+            lead, _ = _lead_upsert(normalize_email(email), {}, at=at, actor=acting_user)
         try:
             with transaction.atomic():
                 touchpoint = Touchpoint.objects.create(

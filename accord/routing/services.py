@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
 
 from accord.core.tasks import enqueue_on_commit
 from accord.crm.events import event_record
@@ -31,6 +32,10 @@ class RoutingDecision:
     team: Team | None
     rule: str  # account_owner | territory | default_team | unrouted
     explanation: str
+
+
+# Who can take a new lead: an active sales rep, in the office, with a non-zero weight.
+AVAILABLE_REPS = Q(is_active=True, role=Role.SALES_REP, is_out_of_office=False, capacity__gt=0)
 
 
 def is_available(user: User | None) -> bool:
@@ -87,22 +92,25 @@ def round_robin_take_turn(team: Team) -> User | None:
     """Smooth weighted round-robin (each available rep gains its weight, the highest is
     chosen and pays back the total): a weight-2 rep gets two turns for every one of a
     weight-1 rep, interleaved rather than bunched."""
-    Team.objects.select_for_update().filter(pk=team.pk).first()
-    members = [m for m in team.members.filter(is_active=True, role=Role.SALES_REP) if is_available(m)]
+    Team.objects.select_for_update().filter(pk=team.pk).values_list("pk").first()
+    members = list(team.members.filter(AVAILABLE_REPS).order_by("id"))
     if not members:
         return None
-    turns = {t.member_id: t for t in RoundRobinTurn.objects.filter(team=team, member__in=members)}
-    missing = [RoundRobinTurn(team=team, member=m) for m in members if m.id not in turns]
-    if missing:
-        RoundRobinTurn.objects.bulk_create(missing)
-        turns = {t.member_id: t for t in RoundRobinTurn.objects.filter(team=team, member__in=members)}
+    turns = RoundRobinTurn.objects.filter(team=team, member__in=members)
+    weights = dict(turns.values_list("member_id", "current_weight"))
+    if len(weights) < len(members):
+        RoundRobinTurn.objects.bulk_create(
+            [RoundRobinTurn(team=team, member=m) for m in members if m.id not in weights], ignore_conflicts=True
+        )
+        weights = dict(turns.values_list("member_id", "current_weight"))
+    chosen = max(members, key=lambda m: (weights[m.id] + m.capacity, -m.id))
+    # Everyone gains their weight; the chosen one pays back the total. Two statements, whatever the team size.
+    capacity = User.objects.filter(pk=OuterRef("member_id")).values("capacity")[:1]
+    turns.update(current_weight=F("current_weight") + Subquery(capacity))
     total = sum(m.capacity for m in members)
-    for member in members:
-        turns[member.id].current_weight += member.capacity
-    chosen = max(members, key=lambda m: (turns[m.id].current_weight, -m.id))
-    turns[chosen.id].current_weight -= total
-    turns[chosen.id].assigned_count += 1
-    RoundRobinTurn.objects.bulk_update(turns.values(), ["current_weight", "assigned_count"])
+    turns.filter(member=chosen).update(
+        current_weight=F("current_weight") - total, assigned_count=F("assigned_count") + 1
+    )
     return chosen
 
 
