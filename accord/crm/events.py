@@ -1,5 +1,6 @@
 """Every lead history entry is written here, inside the caller's transaction."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -58,15 +59,17 @@ def stage_change(
     note: str = "",
     definition: LeadDefinition | None = None,
     data: dict[str, Any] | None = None,
+    save_fields: Iterable[str] = (),
 ) -> LeadEvent:
     """Move the lead to `to_stage` and append the event. The caller holds the lead's row
-    lock and saves nothing else for the stage: this writes both."""
+    lock and saves nothing else for the stage: this writes both. `save_fields` are other
+    fields the caller changed on `lead`, saved in the same UPDATE."""
     from_stage = lead.stage
     if to_stage not in TRANSITIONS[from_stage]:
         raise InvalidTransition(f"A lead in stage '{from_stage}' cannot move to '{to_stage}'.", field="stage")
     lead.stage = to_stage
     lead.stage_changed_at = at
-    Lead.objects.filter(pk=lead.pk).update(stage=to_stage, stage_changed_at=at)
+    lead.save(update_fields=["stage", "stage_changed_at", *save_fields])
     return event_record(
         lead,
         LeadEvent.Kind.STAGE,

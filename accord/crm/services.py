@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Value
+from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries import countries
@@ -104,22 +104,25 @@ def _clean_lead_input(data: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _account_named(company: str) -> Account | None:
-    # LOWER(name) = LOWER(%s) matches the account_name_lower index; name__iexact cannot use it.
-    return Account.objects.annotate(name_lower=Lower("name")).filter(name_lower=Lower(Value(company))).first()
-
-
 def _account_for(email: str, company: str, *, at: datetime) -> Account | None:
-    """Match the lead's company: by corporate email domain, else by name; create it when the
-    lead names a company nobody has yet."""
+    """Match the lead's company — by corporate email domain first, else by name (one query,
+    using the domain's unique index and the LOWER(name) index) — and create it when the lead
+    names a company nobody has yet."""
     domain = email_domain(email)
     corporate = domain not in FREE_MAIL_DOMAINS
-    if corporate and (account := Account.objects.filter(domain=domain).first()):
-        return account
-    if company and (account := _account_named(company)):
-        return account
-    if not company:
+    if not (corporate or company):
         return None
+    match = Q(domain=domain) if corporate else Q()
+    if company:
+        match |= Q(name_lower=Lower(Value(company)))
+    account = (
+        Account.objects.annotate(name_lower=Lower("name"))
+        .filter(match)
+        .order_by(Case(When(domain=domain, then=0), default=1), "pk")
+        .first()
+    )
+    if account or not company:
+        return account
     try:
         with transaction.atomic():
             return Account.objects.create(name=company, domain=domain if corporate else None, created_at=at)
@@ -162,18 +165,17 @@ def _lead_upsert(email: str, updates: Mapping[str, Any], *, at: datetime, actor:
     lead = Lead.objects.select_for_update().filter(email=email).first()
     created = False
     if lead is None:
+        account = _account_for(email, updates.get("company", ""), at=at)
         try:
             with transaction.atomic():
                 lead = Lead.objects.create(
-                    email=email, stage=_initial_stage(updates), stage_changed_at=at, created_at=at, **updates
-                )
+                    email=email, stage=_initial_stage(updates), stage_changed_at=at, created_at=at, account=account,
+                    **updates,
+                )  # fmt: skip
                 created = True
         except IntegrityError:  # the same email raced us and won: update theirs
             lead = Lead.objects.select_for_update().get(email=email)
     if created:
-        lead.account = _account_for(email, lead.company, at=at)
-        if lead.account:
-            Lead.objects.filter(pk=lead.pk).update(account=lead.account)
         event_record(
             lead,
             LeadEvent.Kind.CREATED,
@@ -334,8 +336,6 @@ def lead_rescore(
     update += ["definition", "qualification"]
     if explanation.qualified and lead.stage in NURTURE_STAGES:
         lead.qualified_at = at
-        update.append("qualified_at")
-        lead.save(update_fields=update)
         stage_change(
             lead,
             Stage.MQL,
@@ -344,6 +344,7 @@ def lead_rescore(
             definition=definition,
             reason="fast_track" if explanation.fast_track else "score",
             note=f"Qualified under v{definition.version}: " + "; ".join(explanation.reasons),
+            save_fields=[*update, "qualified_at"],
         )
         lead_route(lead, at=at, definition=definition, actor=actor)
     else:

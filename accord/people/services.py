@@ -79,7 +79,7 @@ def token_authenticate(raw: str, *, at: datetime | None = None) -> User | None:
     if not raw.startswith(ApiToken.PREFIX):
         return None
     token = (
-        ApiToken.objects.select_related("user__team")
+        ApiToken.objects.select_related("user")
         .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
