@@ -565,6 +565,23 @@ def opportunity_create(
     return opportunity
 
 
+def _locked_open_opportunity(opportunity_id: int, user: User) -> Opportunity:
+    """Lock an open deal for a change by `user`: 404 if they cannot see it, 403 if they may
+    not work it, 409 if it is already closed."""
+    opportunity = (
+        Opportunity.objects.select_for_update(of=("self",))
+        .select_related("owner", "sales_stage")
+        .filter(pk=opportunity_id)
+        .first()
+    )
+    if opportunity is None or not policies.can_view_opportunity(user, opportunity):
+        raise NotFound(f"No opportunity with id {opportunity_id}.")
+    policies.require_can_work_opportunity(user, opportunity)
+    if opportunity.status != Opportunity.Status.OPEN:
+        raise InvalidTransition(f"The opportunity is already {opportunity.status}.")
+    return opportunity
+
+
 def opportunity_set_stage(
     *, opportunity_id: int, acting_user: User, sales_stage: str, at: datetime | None = None
 ) -> Opportunity:
@@ -575,17 +592,7 @@ def opportunity_set_stage(
         names = ", ".join(SalesStage.objects.values_list("name", flat=True))
         raise InvalidInput(f"No sales stage '{sales_stage}'; use one of: {names}.", field="sales_stage")
     with transaction.atomic():
-        opportunity = (
-            Opportunity.objects.select_for_update(of=("self",))
-            .select_related("owner", "sales_stage")
-            .filter(pk=opportunity_id)
-            .first()
-        )
-        if opportunity is None or not policies.can_view_opportunity(acting_user, opportunity):
-            raise NotFound(f"No opportunity with id {opportunity_id}.")
-        policies.require_can_work_opportunity(acting_user, opportunity)
-        if opportunity.status != Opportunity.Status.OPEN:
-            raise InvalidTransition(f"The opportunity is already {opportunity.status}.")
+        opportunity = _locked_open_opportunity(opportunity_id, acting_user)
         previous = opportunity.sales_stage
         if previous == stage:
             return opportunity
@@ -619,17 +626,7 @@ def opportunity_close(
     if not won:
         reason = _validate_reason(reason, note)
     with transaction.atomic():
-        opportunity = (
-            Opportunity.objects.select_for_update(of=("self",))
-            .select_related("owner")
-            .filter(pk=opportunity_id)
-            .first()
-        )
-        if opportunity is None or not policies.can_view_opportunity(acting_user, opportunity):
-            raise NotFound(f"No opportunity with id {opportunity_id}.")
-        policies.require_can_work_opportunity(acting_user, opportunity)
-        if opportunity.status != Opportunity.Status.OPEN:
-            raise InvalidTransition(f"The opportunity is already {opportunity.status}.")
+        opportunity = _locked_open_opportunity(opportunity_id, acting_user)
         opportunity.status = Opportunity.Status.WON if won else Opportunity.Status.LOST
         opportunity.lost_reason = "" if won else reason
         opportunity.close_note = note

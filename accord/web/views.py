@@ -369,13 +369,17 @@ def lead_convert(request, lead_id: int):
     return _post_action(request, lead_id, ConvertForm, convert, "Opportunity created.")
 
 
+def _visible_opportunity(request, opportunity_id: int):
+    try:
+        return selectors.opportunity_get(user=request.user, opportunity_id=opportunity_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+
+
 @require_POST
 @login_required
 def opportunity_stage(request, opportunity_id: int):
-    try:
-        opportunity = selectors.opportunity_get(user=request.user, opportunity_id=opportunity_id)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    opportunity = _visible_opportunity(request, opportunity_id)
     return _post_action(
         request,
         opportunity.lead_id,
@@ -390,10 +394,7 @@ def opportunity_stage(request, opportunity_id: int):
 @require_POST
 @login_required
 def opportunity_close(request, opportunity_id: int):
-    try:
-        opportunity = selectors.opportunity_get(user=request.user, opportunity_id=opportunity_id)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    opportunity = _visible_opportunity(request, opportunity_id)
     return _post_action(
         request,
         opportunity.lead_id,

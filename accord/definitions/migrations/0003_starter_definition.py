@@ -1,7 +1,8 @@
 from django.db import migrations
 from django.utils import timezone
 
-# Frozen here on purpose: later edits to accord.definitions.starter must not rewrite history.
+# The definition a new installation starts with (v1): a reasonable B2B starting point that both
+# teams are expected to replace with their own signed version. Frozen here, as migrations are.
 STARTER = {
     "fit_rules": [
         {"label": "Company of 50+ employees", "when": {"field": "company_size", "op": "gte", "value": 50}, "points": 15},
