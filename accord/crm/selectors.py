@@ -1,4 +1,4 @@
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accord.core.errors import NotFound
 from accord.crm import policies
@@ -32,11 +32,7 @@ def lead_list(
         leads = leads.filter(source__iexact=source)
     if search:
         term = search.strip()
-        leads = (
-            leads.filter(email__icontains=term)
-            | leads.filter(company__icontains=term)
-            | leads.filter(last_name__icontains=term)
-        )
+        leads = leads.filter(Q(email__icontains=term) | Q(company__icontains=term) | Q(last_name__icontains=term))
     return _with_sla(leads).order_by("-created_at", "-id")
 
 
