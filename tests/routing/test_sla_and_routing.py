@@ -143,3 +143,18 @@ def test_worker_sends_the_hand_off_email(world, settings):
     subjects = [(m.to, m.subject) for m in mail.outbox]
     assert ([lead.owner.email], "[Accord] New lead assigned") in subjects
     assert Notification.objects.get(recipient=lead.owner, kind="handoff").emailed_at is not None
+
+
+def test_an_out_of_office_account_owner_falls_back_to_the_territory(world):
+    from accord.crm.models import Account
+
+    Account.objects.create(name="Bigco", domain="bigco.example", owner=world.americas_rep)
+    world.americas_rep.is_out_of_office = True
+    world.americas_rep.save()
+
+    lead = qualify(world)
+
+    assigned = lead.events.get(kind="assigned")
+    assert lead.owner in (world.rep, world.other_rep)
+    assert assigned.data["rule"] == "territory"
+    assert assigned.note.startswith("Account owner am-rep@accord.test is unavailable; Territory Europe → team EMEA")
