@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from accord.definitions.document import REASON_CODES, TOUCHPOINT_TYPES
+from accord.definitions.document import TOUCHPOINT_TYPES
 
 
 class Stage(models.TextChoices):
@@ -17,16 +17,13 @@ class Stage(models.TextChoices):
     DISQUALIFIED = "disqualified", "Disqualified"
 
 
-# The forward path of the funnel, in order; recycled and disqualified are side exits.
-FUNNEL = (Stage.SUBSCRIBER, Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.CUSTOMER)
 NURTURE_STAGES = frozenset({Stage.SUBSCRIBER, Stage.LEAD, Stage.RECYCLED})
 QUALIFIED_STAGES = frozenset({Stage.MQL, Stage.SAL, Stage.SQL, Stage.CUSTOMER})
+# With sales but not yet a deal: what can be rejected, converted or (re)assigned.
+WITH_SALES = frozenset({Stage.MQL, Stage.SAL})
 
 TouchpointType = models.TextChoices(
     "TouchpointType", [(t.upper(), (t, t.replace("_", " ").capitalize())) for t in TOUCHPOINT_TYPES]
-)
-ReasonCode = models.TextChoices(
-    "ReasonCode", [(r.upper(), (r, r.replace("_", " ").capitalize())) for r in REASON_CODES]
 )
 REP_ACTIVITY_TYPES = ("call", "rep_email", "meeting")
 

@@ -95,19 +95,28 @@ def require_can_work_lead(user: User, lead: Lead) -> None:
         raise NotAllowed("Only the lead's owner, their manager or an admin can do this.")
 
 
-def can_assign(user: User, lead: Lead, rep: User) -> bool:
-    """Managers assign within the teams they manage (the lead's and the rep's); admins anywhere."""
+def assignable_reps(user: User, lead: Lead) -> QuerySet[User]:
+    """The reps `user` may hand `lead` to: a manager, reps of the teams they manage, for a lead
+    of one of those teams (or of none yet); an admin, any active rep."""
+    reps = User.objects.filter(role=Role.SALES_REP, is_active=True)
     if is_admin(user):
-        return True
+        return reps
     if user.role != Role.SALES_MANAGER or not user.is_active:
-        return False
+        return reps.none()
     teams = managed_team_ids(user)
-    return rep.team_id in teams and (lead.team_id is None or lead.team_id in teams)
+    if lead.team_id is not None and lead.team_id not in teams:
+        return reps.none()
+    return reps.filter(team_id__in=teams)
 
 
 def require_can_assign(user: User, lead: Lead, rep: User) -> None:
-    if not can_assign(user, lead, rep):
+    if not assignable_reps(user, lead).filter(pk=rep.pk).exists():
         raise NotAllowed("Only a manager of the lead's and the rep's team, or an admin, can assign leads.")
+
+
+def can_use_inbox(user: User) -> bool:
+    """The inbox is where sales acts on handed-over leads: reps, their managers, admins."""
+    return user.is_active and (is_admin(user) or user.role in (Role.SALES_REP, Role.SALES_MANAGER))
 
 
 def can_capture(user: User) -> bool:

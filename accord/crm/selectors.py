@@ -2,8 +2,8 @@ from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accord.core.errors import NotFound
 from accord.crm import policies
-from accord.crm.models import Lead, LeadEvent, Opportunity, Stage, Touchpoint
-from accord.people.models import User
+from accord.crm.models import WITH_SALES, Lead, LeadEvent, Opportunity, Stage, Touchpoint
+from accord.people.models import Role, User
 from accord.routing.models import SlaClock
 
 
@@ -70,11 +70,9 @@ def inbox_for(*, user: User) -> QuerySet[Lead]:
     """What a rep must act on: their qualified leads awaiting acceptance, soonest deadline
     first; for a manager, those of the teams they manage."""
     leads = Lead.objects.filter(stage=Stage.MQL)
-    if policies.is_admin(user):
-        pass
-    elif user.role == "sales_manager":
+    if user.role == Role.SALES_MANAGER and not policies.is_admin(user):
         leads = leads.filter(team_id__in=policies.managed_team_ids(user))
-    else:
+    elif not policies.is_admin(user):
         leads = leads.filter(owner=user)
     return (
         _with_sla(leads)
@@ -96,12 +94,7 @@ def opportunity_get(*, user: User, opportunity_id: int) -> Opportunity:
 
 
 def assignable_reps(*, user: User, lead: Lead) -> QuerySet[User]:
-    """Reps `user` may hand this lead to; empty when the lead cannot be assigned by them."""
-    if lead.stage not in (Stage.MQL, Stage.SAL):
+    """Reps `user` may hand this lead to now; none once it is no longer with sales."""
+    if lead.stage not in WITH_SALES:
         return User.objects.none()
-    reps = User.objects.filter(role="sales_rep", is_active=True).select_related("team").order_by("team__name", "email")
-    if policies.is_admin(user):
-        return reps
-    if user.role != "sales_manager" or (lead.team_id and lead.team_id not in policies.managed_team_ids(user)):
-        return User.objects.none()
-    return reps.filter(team_id__in=policies.managed_team_ids(user))
+    return policies.assignable_reps(user, lead).select_related("team").order_by("team__name", "email")

@@ -26,6 +26,7 @@ from accord.crm.models import (
     NURTURE_STAGES,
     QUALIFIED_STAGES,
     REP_ACTIVITY_TYPES,
+    WITH_SALES,
     Account,
     Lead,
     LeadEvent,
@@ -66,6 +67,17 @@ LEAD_INPUT_FIELDS = (*TEXT_FIELDS, "email", "country", "company_size", "campaign
 # --- capture ---------------------------------------------------------------------------
 
 
+def _check_length(model, name: str, value: str | None) -> None:
+    limit = model._meta.get_field(name).max_length
+    if value and limit and len(value) > limit:
+        raise InvalidInput(f"At most {limit} characters.", field=name)
+
+
+def _require_aware(moment: datetime | None, field: str) -> None:
+    if moment is not None and timezone.is_naive(moment):
+        raise InvalidInput(f"{field} needs a timezone offset, e.g. 2026-05-01T10:00:00Z.", field=field)
+
+
 def _clean_lead_input(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate and normalise lead fields; raise InvalidInput naming the first bad field."""
     unknown = sorted(set(data) - set(LEAD_INPUT_FIELDS))
@@ -77,9 +89,7 @@ def _clean_lead_input(data: Mapping[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         value = str(value).strip()
-        limit = Lead._meta.get_field(name).max_length
-        if limit and len(value) > limit:
-            raise InvalidInput(f"At most {limit} characters.", field=name)
+        _check_length(Lead, name, value)
         clean[name] = value
     if (country := data.get("country")) not in (None, ""):
         code = str(country).strip().upper()
@@ -143,11 +153,11 @@ def lead_capture(
     data: Mapping[str, Any],
     acting_user: User | None,
     at: datetime | None = None,
-    check_permission: bool = True,
 ) -> tuple[Lead, bool]:
     """Create the lead, or update the one with the same normalised email. Returns
-    (lead, created). Non-empty incoming values overwrite; empty ones never erase."""
-    if check_permission and acting_user is not None:
+    (lead, created). Non-empty incoming values overwrite; empty ones never erase.
+    `acting_user` None is Accord itself (the demo, later imports)."""
+    if acting_user is not None:
         policies.require_can_capture(acting_user)
     at = at or timezone.now()
     fields = _clean_lead_input(data)
@@ -169,9 +179,13 @@ def _lead_upsert(email: str, updates: Mapping[str, Any], *, at: datetime, actor:
         try:
             with transaction.atomic():
                 lead = Lead.objects.create(
-                    email=email, stage=_initial_stage(updates), stage_changed_at=at, created_at=at, account=account,
+                    email=email,
+                    stage=_initial_stage(updates),
+                    stage_changed_at=at,
+                    created_at=at,
+                    account=account,
                     **updates,
-                )  # fmt: skip
+                )
                 created = True
         except IntegrityError:  # the same email raced us and won: update theirs
             lead = Lead.objects.select_for_update().get(email=email)
@@ -201,17 +215,6 @@ def _lead_upsert(email: str, updates: Mapping[str, Any], *, at: datetime, actor:
 # --- touchpoints ----------------------------------------------------------------------
 
 
-def _check_length(model, name: str, value: str | None) -> None:
-    limit = model._meta.get_field(name).max_length
-    if value and limit and len(value) > limit:
-        raise InvalidInput(f"At most {limit} characters.", field=name)
-
-
-def _require_aware(moment: datetime | None, field: str) -> None:
-    if moment is not None and timezone.is_naive(moment):
-        raise InvalidInput(f"{field} needs a timezone offset, e.g. 2026-05-01T10:00:00Z.", field=field)
-
-
 def touchpoint_record(
     *,
     lead_id: int | None = None,
@@ -225,13 +228,12 @@ def touchpoint_record(
     note: str = "",
     external_id: str | None = None,
     at: datetime | None = None,
-    check_permission: bool = True,
 ) -> tuple[Touchpoint, bool]:
     """Record an interaction and rescore the lead before returning; returns (touchpoint,
     created). An unknown email creates the contact as a subscriber, as a form or tracking
     hit would. A touchpoint whose `external_id` was already recorded for the same lead is a
     replay: nothing is written and the first one is returned."""
-    if check_permission and acting_user is not None:
+    if acting_user is not None:
         policies.require_can_capture(acting_user)
     at = at or timezone.now()
     if type not in TouchpointType.values:
@@ -380,12 +382,12 @@ def reason_codes() -> list[str]:
     return definition.parsed.reason_codes if definition else []
 
 
-def _validate_reason(reason: str | None, note: str, *, field: str = "reason") -> str:
+def _validate_reason(reason: str | None, note: str) -> str:
     codes = reason_codes()
     if not reason:
-        raise InvalidInput("A reason code is required.", field=field)
+        raise InvalidInput("A reason code is required.", field="reason")
     if reason not in codes:
-        raise InvalidInput(f"Unknown reason '{reason}'; use one of: {', '.join(codes)}.", field=field)
+        raise InvalidInput(f"Unknown reason '{reason}'; use one of: {', '.join(codes)}.", field="reason")
     if reason == "other" and not note.strip():
         raise InvalidInput("Reason 'other' needs a note.", field="note")
     return reason
@@ -411,9 +413,13 @@ def lead_reject(
     with transaction.atomic():
         lead = _locked_lead(lead_id, acting_user)
         policies.require_can_work_lead(acting_user, lead)
-        if lead.stage not in (Stage.MQL, Stage.SAL):
+        if lead.stage not in WITH_SALES:
             raise InvalidTransition(f"Only an MQL or an accepted lead can be rejected; this one is '{lead.stage}'.")
         previous_owner = lead.owner.email if lead.owner_id else None
+        sla_stop(lead, outcome=SlaClock.Outcome.REJECTED, at=at)
+        lead.owner = None  # back to marketing, or out of the funnel
+        if action == "recycle":
+            lead.nurture_since = at
         stage_change(
             lead,
             targets[action],
@@ -422,11 +428,8 @@ def lead_reject(
             reason=reason,
             note=note,
             data={"action": action, "owner": previous_owner},
+            save_fields=["owner", "nurture_since", "updated_at"],
         )
-        sla_stop(lead, outcome=SlaClock.Outcome.REJECTED, at=at)
-        lead.owner = None
-        lead.nurture_since = at if action == "recycle" else lead.nurture_since
-        lead.save(update_fields=["owner", "nurture_since", "updated_at"])
     return lead
 
 
@@ -444,7 +447,8 @@ def lead_log_activity(
     if type not in REP_ACTIVITY_TYPES:
         raise InvalidInput(f"Activity type is one of {', '.join(REP_ACTIVITY_TYPES)}.", field="type")
     _require_aware(occurred_at, "occurred_at")
-    _check_length(Touchpoint, "note", note)
+    if occurred_at is not None and occurred_at > at:
+        raise InvalidInput("An activity cannot be logged before it happened.", field="occurred_at")
     with transaction.atomic():
         lead = _locked_lead(lead_id, acting_user)
         policies.require_can_work_lead(acting_user, lead)
@@ -465,6 +469,8 @@ def lead_log_activity(
             note=note,
             data={"type": type, "touchpoint": touchpoint.pk},
         )
+        # The clock stops when the follow-up is logged, not at the time it claims: a
+        # backdated entry must not turn a late follow-up into an on-time one.
         sla_stop(lead, outcome=SlaClock.Outcome.ACTIVITY, at=at)
         lead_rescore(lead, at=at, actor=acting_user)
     return touchpoint
@@ -483,7 +489,7 @@ def lead_assign(
     with transaction.atomic():
         lead = _locked_lead(lead_id, acting_user)
         policies.require_can_assign(acting_user, lead, rep)
-        if lead.stage not in (Stage.MQL, Stage.SAL):
+        if lead.stage not in WITH_SALES:
             raise InvalidTransition(f"Only an MQL or an accepted lead can be assigned; this one is '{lead.stage}'.")
         if lead.owner_id == rep.pk:
             raise InvalidTransition(f"The lead is already {rep}'s.")
@@ -497,9 +503,13 @@ def lead_assign(
             actor=acting_user,
             at=at,
             note=note or f"Assigned by {acting_user}" + (f" (was {previous})" if previous else ""),
-            data={"rule": "manual", "team": rep.team.name if rep.team else None, "owner": rep.email,
-                  "previous_owner": previous.email if previous else None},
-        )  # fmt: skip
+            data={
+                "rule": "manual",
+                "team": rep.team.name if rep.team else None,
+                "owner": rep.email,
+                "previous_owner": previous.email if previous else None,
+            },
+        )
         if lead.stage == Stage.MQL:
             definition = lead.definition or definition_active()
             sla_start(lead, rep=rep, team=rep.team, definition=definition, at=at)
@@ -532,6 +542,8 @@ def opportunity_create(
     """Convert a lead into a deal (→ sql). Converting an MQL accepts it on the way."""
     at = at or timezone.now()
     value = _parse_amount(amount)
+    name = (name or "").strip()
+    _check_length(Opportunity, "name", name)
     stage_obj = None
     if sales_stage:
         stage_obj = SalesStage.objects.filter(name__iexact=sales_stage).first()
@@ -540,13 +552,13 @@ def opportunity_create(
     with transaction.atomic():
         lead = _locked_lead(lead_id, acting_user)
         policies.require_can_work_lead(acting_user, lead)
-        if lead.stage not in (Stage.MQL, Stage.SAL):
+        if lead.stage not in WITH_SALES:
             raise InvalidTransition(f"Only an MQL or an accepted lead can be converted; this one is '{lead.stage}'.")
         if lead.stage == Stage.MQL:
             stage_change(lead, Stage.SAL, actor=acting_user, at=at, note="Accepted on conversion")
         sla_stop(lead, outcome=SlaClock.Outcome.CONVERTED, at=at)
         opportunity = Opportunity.objects.create(
-            name=(name or "").strip()[:200] or f"{lead.company or lead} — new business",
+            name=name or f"{lead.company or lead} — new business"[:200],
             lead=lead,
             account=lead.account,
             owner=lead.owner or acting_user,
@@ -633,21 +645,32 @@ def opportunity_close(
         opportunity.closed_at = at
         opportunity.save(update_fields=["status", "lost_reason", "close_note", "closed_at"])
         if opportunity.lead_id:
-            lead = _locked_lead(opportunity.lead_id, acting_user)
-            data = {"opportunity": opportunity.pk, "amount": str(opportunity.amount)}
-            if won:
-                stage_change(lead, Stage.CUSTOMER, actor=acting_user, at=at, note=note, data=data)
-            elif lead.stage == Stage.SQL:
-                stage_change(
-                    lead,
-                    Stage.RECYCLED,
-                    actor=acting_user,
-                    at=at,
-                    reason=reason,
-                    note=note or "Closed lost",
-                    data={**data, "action": "recycle"},
-                )
-                lead.nurture_since = at
-                lead.owner = None
-                lead.save(update_fields=["nurture_since", "owner", "updated_at"])
+            _lead_after_close(opportunity, won=won, reason=reason, note=note, actor=acting_user, at=at)
     return opportunity
+
+
+def _lead_after_close(
+    opportunity: Opportunity, *, won: bool, reason: str | None, note: str, actor: User, at: datetime
+) -> None:
+    """The deal's lead follows it: a win makes it a customer (once); a loss sends it back to
+    nurture — unless another of its deals is still open. The deal permission already
+    decided who may do this, so the lead is not checked for visibility again."""
+    lead = Lead.objects.select_for_update().get(pk=opportunity.lead_id)
+    data = {"opportunity": opportunity.pk, "amount": str(opportunity.amount)}
+    if lead.stage != Stage.SQL:
+        return  # a customer already, from an earlier deal: nothing to move
+    if won:
+        stage_change(lead, Stage.CUSTOMER, actor=actor, at=at, note=note, data=data)
+    elif not lead.opportunities.filter(status=Opportunity.Status.OPEN).exists():
+        lead.nurture_since = at
+        lead.owner = None
+        stage_change(
+            lead,
+            Stage.RECYCLED,
+            actor=actor,
+            at=at,
+            reason=reason,
+            note=note or "Closed lost",
+            data={**data, "action": "recycle"},
+            save_fields=["nurture_since", "owner", "updated_at"],
+        )

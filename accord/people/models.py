@@ -22,7 +22,6 @@ class Role(models.TextChoices):
 
 
 MARKETING_ROLES = frozenset({Role.MARKETING, Role.MARKETING_LEAD})
-SALES_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER})
 
 
 def validate_timezone(value: str) -> None:
@@ -92,9 +91,6 @@ class User(AbstractUser):
             start=self.work_start,
             end=self.work_end,
         )
-
-    def has_role(self, *roles: str) -> bool:
-        return self.is_active and (self.role in roles or (self.is_superuser and Role.ADMIN in roles))
 
 
 class Team(models.Model):

@@ -55,10 +55,6 @@ class SlaClock(models.Model):
     def __str__(self) -> str:
         return f"SLA {self.lead_id} → {self.rep_id} due {self.due_at:%Y-%m-%d %H:%M}"
 
-    @property
-    def is_running(self) -> bool:
-        return self.stopped_at is None
-
     def on_time(self) -> bool | None:
         if self.stopped_at is None:
             return None

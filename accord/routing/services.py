@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Subquery
 
 from accord.core.tasks import enqueue_on_commit
 from accord.crm.events import event_record
@@ -34,11 +34,8 @@ class RoutingDecision:
     explanation: str
 
 
-# Who can take a new lead: an active sales rep, in the office, with a non-zero weight.
-AVAILABLE_REPS = Q(is_active=True, role=Role.SALES_REP, is_out_of_office=False, capacity__gt=0)
-
-
 def is_available(user: User | None) -> bool:
+    """Who can take a new lead: an active sales rep, in the office, with a non-zero weight."""
     return bool(
         user and user.is_active and user.role == Role.SALES_REP and not user.is_out_of_office and user.capacity > 0
     )
@@ -93,7 +90,7 @@ def round_robin_take_turn(team: Team) -> User | None:
     chosen and pays back the total): a weight-2 rep gets two turns for every one of a
     weight-1 rep, interleaved rather than bunched."""
     Team.objects.select_for_update().filter(pk=team.pk).values_list("pk").first()
-    members = list(team.members.filter(AVAILABLE_REPS).order_by("id"))
+    members = [member for member in team.members.order_by("id") if is_available(member)]
     if not members:
         return None
     turns = RoundRobinTurn.objects.filter(team=team, member__in=members)
@@ -162,12 +159,17 @@ def sla_start(lead: Lead, *, rep: User, team: Team | None, definition: LeadDefin
         kind=Notification.Kind.HANDOFF,
         lead=lead,
         at=at,
-        message=f"New qualified lead: {lead} — follow up by {clock.due_at:%Y-%m-%d %H:%M} UTC",
+        message=f"New qualified lead: {lead} — follow up by {_local(clock.due_at, rep)}",
     )
     from accord.routing.tasks import sla_check  # tasks import services; defer the cycle
 
     enqueue_on_commit(sla_check, clock.pk, run_after=clock.due_at)
     return clock
+
+
+def _local(moment: datetime, rep: User) -> str:
+    """A deadline as the rep reads it: in their own timezone, named."""
+    return moment.astimezone(rep.working_schedule.zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
 def sla_stop(lead: Lead, *, outcome: str, at: datetime) -> SlaClock | None:
@@ -215,7 +217,7 @@ def sla_flag_breach(clock_id: int, *, at: datetime) -> bool:
                 "escalated_to": manager.email if manager else None,
             },
         )
-        message = f"SLA breached: {clock.rep} has not followed up on {lead} (due {clock.due_at:%Y-%m-%d %H:%M} UTC)"
+        message = f"SLA breached: {clock.rep} has not followed up on {lead} (due {_local(clock.due_at, clock.rep)})"
         notify(
             recipient=clock.rep,
             kind=Notification.Kind.SLA_BREACH,

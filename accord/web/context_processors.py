@@ -1,4 +1,4 @@
-from accord.crm.policies import can_capture
+from accord.crm.policies import can_capture, can_use_inbox
 
 
 def navigation(request):
@@ -7,6 +7,6 @@ def navigation(request):
         return {}
     return {
         "nav_can_capture": can_capture(user),
-        "nav_has_inbox": user.role in ("sales_rep", "sales_manager", "admin") or user.is_superuser,
+        "nav_has_inbox": can_use_inbox(user),
         "nav_unread": user.notifications.filter(read_at__isnull=True).count(),
     }

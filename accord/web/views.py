@@ -3,7 +3,6 @@ domain errors become form errors, 403 or 404 here and nowhere else."""
 
 import csv
 from datetime import timedelta
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,8 +17,9 @@ from django.views.decorators.http import require_POST
 
 from accord.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from accord.crm import policies, selectors, services
-from accord.crm.models import Stage
+from accord.crm.models import WITH_SALES, Stage
 from accord.notifications.services import notifications_mark_read
+from accord.people.models import Role
 from accord.reports.selectors import FUNNEL_STEPS, funnel_report
 from accord.web.forms import (
     ActivityForm,
@@ -32,22 +32,6 @@ from accord.web.forms import (
     StageForm,
     TouchpointForm,
 )
-
-INBOX_ROLES = ("sales_rep", "sales_manager", "admin")
-
-
-def roles_required(*roles):
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if not (request.user.role in roles or request.user.is_superuser):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _raise_for(error: DomainError):
@@ -65,9 +49,9 @@ def _apply_error(form, error: DomainError) -> None:
 
 @login_required
 def home(request):
-    if request.user.role in ("sales_rep", "sales_manager"):
+    if request.user.role in (Role.SALES_REP, Role.SALES_MANAGER):  # sales lands on what waits for it
         return redirect("inbox")
-    if request.user.role == "executive":
+    if request.user.role == Role.EXECUTIVE:
         return redirect("funnel")
     return redirect("lead_list")
 
@@ -95,8 +79,10 @@ def _decorate(leads, now):
     return leads
 
 
-@roles_required(*INBOX_ROLES)
+@login_required
 def inbox(request):
+    if not policies.can_use_inbox(request.user):
+        raise PermissionDenied
     now = timezone.now()
     leads = _decorate(list(selectors.inbox_for(user=request.user)[:200]), now)
     return render(request, "accord/inbox.html", {"leads": leads, "reject_form": RejectForm(), "now": now})
@@ -273,10 +259,10 @@ def lead_detail(request, lead_id: int):
         "can_work": can_work,
         "can_capture": policies.can_capture(request.user),
         "can_accept": can_work and lead.stage == Stage.MQL,
-        "can_reject": can_work and lead.stage in (Stage.MQL, Stage.SAL),
-        "can_convert": can_work and lead.stage in (Stage.MQL, Stage.SAL),
+        "can_reject": can_work and lead.stage in WITH_SALES,
+        "can_convert": can_work and lead.stage in WITH_SALES,
         "reject_form": RejectForm(),
-        "assign_form": AssignForm(reps=assignable) if assignable else None,
+        "assign_form": AssignForm(reps=assignable) if assignable.exists() else None,
         "activity_form": ActivityForm(),
         "touchpoint_form": TouchpointForm(),
         "convert_form": ConvertForm(),

@@ -31,13 +31,13 @@ def test_the_rep_sees_their_hand_off_notification(world, accounts):
             "unread",
             "2026-03-02 11:00",
             "New lead assigned",
-            "New qualified lead: Carl Fox — follow up by 2026-03-02 15:00 UTC",
+            "New qualified lead: Carl Fox — follow up by Mon 2026-03-02 15:00 GMT",
         ),
         (
             "unread",
             "2026-03-02 10:00",
             "New lead assigned",
-            "New qualified lead: Vera Penn — follow up by 2026-03-02 14:00 UTC",
+            "New qualified lead: Vera Penn — follow up by Mon 2026-03-02 14:00 GMT",
         ),
     ]
     assert f'<a href="/leads/{first.pk}/">Open lead</a>' in html
