@@ -10,6 +10,7 @@ def lead_out(lead: Lead) -> dict[str, Any]:
     return {
         "id": lead.pk,
         "email": lead.email,
+        "external_id": lead.external_id,
         "first_name": lead.first_name,
         "last_name": lead.last_name,
         "company": lead.company,
@@ -79,9 +80,11 @@ def opportunity_out(opportunity: Opportunity) -> dict[str, Any]:
     return {
         "id": opportunity.pk,
         "name": opportunity.name,
+        "external_id": opportunity.external_id,
         "lead_id": opportunity.lead_id,
         "account": opportunity.account.name if opportunity.account_id else None,
         "owner": opportunity.owner.email if opportunity.owner_id else None,
+        "owner_name": opportunity.owner_name or (str(opportunity.owner) if opportunity.owner_id else ""),
         "amount": float(opportunity.amount),
         "sales_stage": opportunity.sales_stage.name if opportunity.sales_stage_id else None,
         "status": opportunity.status,

@@ -53,7 +53,8 @@ class QualificationOut(Schema):
 
 class LeadOut(Schema):
     id: int
-    email: str
+    email: str | None
+    external_id: str | None
     first_name: str
     last_name: str
     company: str
@@ -174,9 +175,11 @@ class OpportunityCloseIn(Strict):
 class OpportunityOut(Schema):
     id: int
     name: str
+    external_id: str | None
     lead_id: int | None
     account: str | None
     owner: str | None
+    owner_name: str
     amount: float
     sales_stage: str | None
     status: str

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "accord.routing",
     "accord.notifications",
     "accord.reports",
+    "accord.imports",
     "accord.web",
 ]
 

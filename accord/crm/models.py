@@ -55,9 +55,14 @@ class Account(models.Model):
 
 
 class Lead(models.Model):
-    """A contact's journey through the lifecycle, identified by its normalised email."""
+    """A contact's journey through the lifecycle, identified by its normalised email — or,
+    for contacts imported without one (a phone-only list, a funnel export keyed by id), by
+    the id the source system gave it."""
 
-    email = models.EmailField(unique=True)
+    email = models.EmailField(unique=True, null=True, blank=True)
+    external_id = models.CharField(
+        max_length=200, unique=True, null=True, blank=True, help_text="The id in the system it was imported from."
+    )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     company = models.CharField(max_length=200, blank=True)
@@ -117,6 +122,12 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=False) | models.Q(external_id__isnull=False),
+                name="lead_has_identity",
+            )
+        ]
         indexes = [
             models.Index(fields=["stage", "owner"]),
             models.Index(fields=["created_at"]),
@@ -124,7 +135,7 @@ class Lead(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.full_name or self.email
+        return self.full_name or self.email or f"Lead {self.external_id or self.pk}"
 
     @property
     def full_name(self) -> str:
@@ -247,6 +258,9 @@ class Opportunity(models.Model):
         LOST = "lost", "Lost"
 
     name = models.CharField(max_length=200)
+    external_id = models.CharField(
+        max_length=200, unique=True, null=True, blank=True, help_text="The id in the system it was imported from."
+    )
     lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities")
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities")
     owner = models.ForeignKey(
@@ -255,6 +269,9 @@ class Opportunity(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="opportunities",
+    )
+    owner_name = models.CharField(
+        max_length=200, blank=True, help_text="The owner as an import named them, when they are not a user."
     )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     sales_stage = models.ForeignKey(SalesStage, null=True, blank=True, on_delete=models.PROTECT)

@@ -295,8 +295,8 @@ def lead_attributes(lead: Lead) -> dict[str, Any]:
     """What rules may test: the lead's own fields, the email domain and the campaign code."""
     attributes = {name: getattr(lead, name) for name in TEXT_FIELDS}
     attributes.update(
-        email=lead.email,
-        email_domain=email_domain(lead.email),
+        email=lead.email or "",
+        email_domain=email_domain(lead.email) if lead.email else "",
         country=lead.country.code or "",
         company_size=lead.company_size,
         consent_email=lead.consent_email,

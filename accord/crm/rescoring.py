@@ -1,0 +1,200 @@
+"""Scoring and qualifying many stored leads at once: after an import of touchpoints or of
+changed lead details. The rules are `lead_rescore`'s, evaluated in bulk:
+- every lead gets its new score;
+- a lead in nurture that now meets the definition becomes an MQL under it and is routed;
+- a lead already with sales keeps the version and the reasons that qualified it.
+Imports record history, so they start no SLA clocks and send no notifications: the
+qualified event is dated with the evidence (`evidence_at`), and routed leads wait in
+their rep's inbox."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+from django.db.models import F
+
+from accord.core.text import email_domain
+from accord.crm.models import NURTURE_STAGES, Lead, LeadEvent, Stage, Touchpoint
+from accord.definitions.models import LeadDefinition
+from accord.definitions.scoring import Explanation, TouchpointFact, score_lead
+from accord.definitions.vectorised import score_frame
+from accord.routing.bulk import BulkDecision, route_many
+
+ATTRIBUTE_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "phone",
+    "region",
+    "industry",
+    "source",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "need",
+    "authority",
+    "budget",
+    "timeline",
+    "country",
+    "company_size",
+    "consent_email",
+)
+BATCH = 20_000
+
+
+def attributes_frame(rows: list[dict]) -> pl.DataFrame:
+    """Rule attributes of leads given as dicts with `key`, the ATTRIBUTE_FIELDS, `email`
+    and `campaign` (code)."""
+    schema = {
+        "key": pl.Int64,
+        **dict.fromkeys(ATTRIBUTE_FIELDS, pl.String),
+        "company_size": pl.Int64,
+        "consent_email": pl.Boolean,
+        "email": pl.String,
+        "campaign": pl.String,
+        "nurture_since": pl.Datetime("us", "UTC"),
+    }
+    frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+    return frame.with_columns(
+        pl.col("email").str.split("@").list.last().fill_null("").alias("email_domain"),
+    )
+
+
+def explain(definition: LeadDefinition, attributes: Mapping, touchpoints: Iterable[TouchpointFact], now: datetime):
+    """The stored explanation of one qualified lead (the reference scorer's words)."""
+    attributes = dict(attributes)
+    attributes["email"] = attributes.get("email") or ""
+    attributes["email_domain"] = email_domain(attributes["email"]) if attributes["email"] else ""
+    for name in ("country", "campaign", *ATTRIBUTE_FIELDS):
+        if attributes.get(name) is None and name not in ("company_size", "consent_email"):
+            attributes[name] = ""
+    return score_lead(definition.parsed, attributes, touchpoints, now=now)
+
+
+def leads_rescore_bulk(lead_ids: Iterable[int], *, definition: LeadDefinition, now: datetime) -> dict[str, int]:
+    """Rescore the given stored leads in batches; returns counts of what happened."""
+    ids = sorted(set(lead_ids))
+    counts = {"rescored": 0, "qualified": 0}
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        leads = {
+            lead["id"]: lead
+            for lead in Lead.objects.filter(pk__in=batch).values(
+                "id",
+                "email",
+                "stage",
+                "nurture_since",
+                *ATTRIBUTE_FIELDS,
+                campaign_code=F("campaign__code"),
+                account_owner_id=F("account__owner_id"),
+            )
+        }
+        touches = pl.DataFrame(
+            list(Touchpoint.objects.filter(lead_id__in=batch).values_list("lead_id", "type", "occurred_at")),
+            schema={"key": pl.Int64, "type": pl.String, "occurred_at": pl.Datetime("us", "UTC")},
+            orient="row",
+        )
+        attributes = {key: _attributes(lead) for key, lead in leads.items()}
+        scores = score_frame(definition.parsed, attributes_frame(list(attributes.values())), touches, now=now)
+        Lead.objects.bulk_update(
+            [
+                Lead(pk=key, score_fit=fit, score_engagement=engagement, score_total=total, scored_at=now)
+                for key, fit, engagement, total in scores.select("key", "fit", "engagement", "total").iter_rows()
+            ],
+            ["score_fit", "score_engagement", "score_total", "scored_at"],
+            batch_size=1000,
+        )
+        counts["rescored"] += scores.height
+        newly = [
+            key
+            for key, qualified in scores.select("key", "qualified").iter_rows()
+            if qualified and leads[key]["stage"] in NURTURE_STAGES
+        ]
+        if not newly:
+            continue
+        latest = dict(touches.group_by("key").agg(pl.col("occurred_at").max()).iter_rows())
+        facts: dict[int, list[TouchpointFact]] = {}
+        for key, kind, moment in touches.filter(pl.col("key").is_in(newly)).iter_rows():
+            since = attributes[key]["nurture_since"]
+            if since is None or moment > since:
+                facts.setdefault(key, []).append(TouchpointFact(kind, moment))
+        hand_offs = [
+            HandOff(
+                lead_id=key,
+                from_stage=leads[key]["stage"],
+                at=min(latest.get(key, now), now),
+                explanation=explain(definition, attributes[key], facts.get(key, []), now),
+                routing={name: leads[key][name] for name in ROUTING_FIELDS},
+            )
+            for key in newly
+        ]
+        qualify_and_route(hand_offs, definition=definition)
+        counts["qualified"] += len(newly)
+    return counts
+
+
+ROUTING_FIELDS = ("account_owner_id", "country", "region", "industry", "company_size")
+
+
+def _attributes(lead: Mapping) -> dict:
+    return {
+        "key": lead["id"],
+        **{name: lead[name] for name in ATTRIBUTE_FIELDS},
+        "email": lead["email"],
+        "campaign": lead["campaign_code"],
+        "nurture_since": lead["nurture_since"] if lead["stage"] == Stage.RECYCLED else None,
+    }
+
+
+@dataclass(slots=True)
+class HandOff:
+    lead_id: int
+    from_stage: str
+    at: datetime
+    explanation: Explanation
+    routing: dict
+
+
+def qualify_and_route(hand_offs: list[HandOff], *, definition: LeadDefinition) -> None:
+    """Stored nurture leads that now meet `definition`: MQL at their evidence time, routed
+    in bulk, with their stage and assignment events. No SLA clock, no notification."""
+    decisions = route_many(pl.DataFrame([h.routing for h in hand_offs], infer_schema_length=None))
+    events = []
+    for hand_off, decision in zip(hand_offs, decisions, strict=True):
+        explanation = hand_off.explanation
+        Lead.objects.filter(pk=hand_off.lead_id).update(
+            stage=Stage.MQL,
+            stage_changed_at=hand_off.at,
+            qualified_at=hand_off.at,
+            definition=definition,
+            qualification=explanation.as_dict(),
+            owner_id=decision.owner_id,
+            team_id=decision.team_id,
+        )
+        events.append(
+            LeadEvent(
+                lead_id=hand_off.lead_id,
+                kind=LeadEvent.Kind.STAGE,
+                from_stage=hand_off.from_stage,
+                to_stage=Stage.MQL,
+                occurred_at=hand_off.at,
+                definition=definition,
+                reason="fast_track" if explanation.fast_track else "score",
+                note=f"Qualified under v{definition.version}: " + "; ".join(explanation.reasons),
+            )
+        )
+        events.append(assigned_event(hand_off.lead_id, decision, at=hand_off.at, definition=definition))
+    LeadEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def assigned_event(lead_id: int, decision: BulkDecision, *, at: datetime, definition: LeadDefinition) -> LeadEvent:
+    return LeadEvent(
+        lead_id=lead_id,
+        kind=LeadEvent.Kind.ASSIGNED,
+        occurred_at=at,
+        definition=definition,
+        note=decision.explanation,
+        data={"rule": decision.rule, "team": decision.team_name, "owner": decision.owner_email},
+    )

@@ -1,0 +1,111 @@
+"""The few database operations imports do in bulk, at the speed the database allows:
+COPY on PostgreSQL, one prepared statement for many rows on SQLite. Everything runs on
+Django's connection, inside the caller's transaction."""
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import polars as pl
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+
+SQLITE_PARAMS = 30_000  # below SQLite's default limit of 32,766 bound values
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def values_in(values: Sequence[Any]) -> RawSQL:
+    """A subquery of many values in one bound parameter, for `field__in=`: SQLite would
+    refuse tens of thousands of separate parameters."""
+    values = list(values)
+    if is_postgres():
+        kind = "bigint" if values and isinstance(values[0], int) else "text"
+        return RawSQL(f"SELECT unnest(%s::{kind}[])", [values])  # noqa: S611 — no user text in the SQL
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
+
+
+def _sqlite_datetime(column: pl.Expr) -> pl.Expr:
+    """Aware UTC datetimes as Django's SQLite backend writes them: naive UTC text, with
+    microseconds only when there are some."""
+    whole = column.dt.strftime("%Y-%m-%d %H:%M:%S")
+    micro = column.dt.microsecond()
+    return pl.when(micro == 0).then(whole).otherwise(whole + pl.lit(".") + micro.cast(pl.String).str.zfill(6))
+
+
+def _prepare(model: type[models.Model], frame: pl.DataFrame) -> tuple[list[str], pl.DataFrame]:
+    """Every concrete column of `model` but the primary key: from `frame` where it has the
+    field (by attname), else the field's default. JSON as text, datetimes per database."""
+    columns, exprs = [], []
+    postgres = is_postgres()
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        name = field.attname
+        if name in frame.columns:
+            expr = pl.col(name)
+            dtype = frame.schema[name]
+            if isinstance(field, models.JSONField) and dtype != pl.String:
+                raise TypeError(f"{model.__name__}.{name}: pass JSON as text")
+            if isinstance(dtype, pl.Datetime) and not postgres:
+                expr = _sqlite_datetime(expr)
+            if isinstance(dtype, pl.Decimal) and not postgres:
+                expr = expr.cast(pl.String)
+            if isinstance(dtype, pl.Date) and not postgres:
+                expr = expr.dt.strftime("%Y-%m-%d")
+        else:
+            default = field.get_default()
+            if isinstance(field, models.JSONField):
+                default = json.dumps(default)
+            elif hasattr(default, "isoformat"):
+                raise TypeError(f"{model.__name__}.{name}: give a value for every row")
+            expr = pl.lit(None) if default is None else pl.lit(default)
+        columns.append(field.column)
+        exprs.append(expr.alias(field.column))
+    return columns, frame.select(exprs)
+
+
+def insert_frame(model: type[models.Model], frame: pl.DataFrame) -> int:
+    """Insert one row per frame row. Returns the number of rows."""
+    if frame.height == 0:
+        return 0
+    columns, prepared = _prepare(model, frame)
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    connection.ensure_connection()
+    if is_postgres():
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in prepared.iter_rows():
+                copy.write_row(row)
+    else:
+        raw = connection.connection.cursor()
+        placeholders = ", ".join("?" * len(columns))
+        raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared.iter_rows())  # noqa: S608
+    return frame.height
+
+
+def ids_by(model: type[models.Model], field: str, values: Iterable[Any]) -> dict[Any, int]:
+    """{value: id} for the rows whose `field` is one of `values`."""
+    values = [v for v in set(values) if v is not None]
+    if not values:
+        return {}
+    found = model.objects.filter(**{f"{field}__in": values_in(values)}).values_list(field, "id")
+    return dict(found.iterator(chunk_size=10_000))
+
+
+def update_rows(model: type[models.Model], fields: list[str], rows: list[tuple]) -> None:
+    """UPDATE model SET fields… WHERE id = ? for each row (values in `fields` order, id last),
+    each value prepared by its model field as the ORM would."""
+    if not rows:
+        return
+    prep = [model._meta.get_field(f) for f in fields]
+    rows = [
+        (*(field.get_db_prep_save(value, connection) for field, value in zip(prep, row, strict=False)), row[-1])
+        for row in rows
+    ]
+    table = connection.ops.quote_name(model._meta.db_table)
+    sets = ", ".join(f"{connection.ops.quote_name(model._meta.get_field(f).column)} = %s" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608

@@ -1,0 +1,484 @@
+"""Writing a chunk of typed lead rows: match on email (then external id), insert what is
+new in bulk with its history, update what changed, leave the rest untouched.
+
+New leads are scored under the active definition in bulk; a lead the definition qualifies
+becomes an MQL at its own creation time and is routed, and a stage the file gives is kept
+as history. Nothing here starts an SLA clock or notifies anyone (see accord.crm.rescoring)."""
+
+import json
+
+import polars as pl
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+
+from accord.core.text import FREE_MAIL_DOMAINS
+from accord.crm.models import NURTURE_STAGES, QUALIFIED_STAGES, Account, Lead, LeadEvent, Stage
+from accord.crm.rescoring import ATTRIBUTE_FIELDS, assigned_event, explain, leads_rescore_bulk
+from accord.definitions.vectorised import score_frame
+from accord.imports import bulk
+from accord.imports.context import Run, error
+from accord.imports.convert import CUSTOM, LINE, custom_merge
+from accord.imports.reader import RowError
+from accord.routing.bulk import route_many
+
+UPDATABLE = (
+    "email",
+    "external_id",
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "phone",
+    "country",
+    "region",
+    "industry",
+    "company_size",
+    "source",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "need",
+    "authority",
+    "budget",
+    "timeline",
+    "consent_email",
+    "do_not_call",
+)
+TEXT = tuple(
+    name
+    for name in UPDATABLE
+    if name not in ("email", "external_id", "country", "company_size", "consent_email", "do_not_call")
+)
+CONTACT = ("first_name", "last_name", "company", "phone")
+
+
+def _identity(frame: pl.DataFrame) -> pl.Expr:
+    email = pl.col("email") if "email" in frame.columns else pl.lit(None, pl.String)
+    external = pl.col("external_id") if "external_id" in frame.columns else pl.lit(None, pl.String)
+    return pl.coalesce(email, pl.lit("#") + external)
+
+
+def _merge_duplicates(frame: pl.DataFrame, run: Run) -> pl.DataFrame:
+    """Rows repeating an identity within the chunk merge into one: later non-empty cells
+    win, as when the same person is captured twice."""
+    unique = frame.select(pl.col("_identity").n_unique()).item()
+    if unique == frame.height:
+        return frame
+    run.summary.add("merged duplicate rows", frame.height - unique)
+    return frame.group_by("_identity", maintain_order=True).agg(
+        pl.col(LINE).last(), *(pl.col(c).drop_nulls().last() for c in frame.columns if c not in (LINE, "_identity"))
+    )
+
+
+def write_leads(frame: pl.DataFrame, run: Run) -> list[RowError]:
+    errors: list[RowError] = []
+    frame = frame.with_columns(_identity(frame).alias("_identity"))
+    missing = frame.filter(pl.col("_identity").is_null())
+    errors += [
+        error(line, run.plan.header_for("email"), "", "Needs an email or an external id.") for line in missing[LINE]
+    ]
+    frame = _merge_duplicates(frame.filter(pl.col("_identity").is_not_null()), run)
+    errors += resolve_owners(frame, run, "owner")
+    frame = frame.filter(~pl.col(LINE).is_in([e.line for e in errors]))
+
+    existing = _existing(frame)
+    conflicts = [
+        error(line, run.plan.header_for("external_id"), ext, "This external id belongs to a lead with another email.")
+        for line, ext in existing.pop("_conflicts")
+    ]
+    errors += conflicts
+    frame = frame.filter(~pl.col(LINE).is_in([e.line for e in conflicts]))
+    matched = frame.with_columns(
+        pl.col("_identity").replace_strict(existing, default=None, return_dtype=pl.Int64).alias("_id")
+    )
+    _update(matched.filter(pl.col("_id").is_not_null()), run)
+    _insert(matched.filter(pl.col("_id").is_null()).drop("_id"), run)
+    return errors
+
+
+def resolve_owners(frame: pl.DataFrame, run: Run, name: str) -> list[RowError]:
+    """Owner cells that match no user: created when the mapping says so, else rejected."""
+    if name not in frame.columns:
+        return []
+    unknown = frame.filter(pl.col(name).is_null() & pl.col(f"{name}__raw").is_not_null())
+    if unknown.height == 0:
+        return []
+    if run.plan.create_users:
+        run.users_ensure(set(unknown[f"{name}__raw"].to_list()))
+        return []
+    header = run.plan.header_for(name)
+    return [
+        error(line, header, raw, 'No user with this email or name (add the user, or set "create_users": true).')
+        for line, raw in unknown.select(LINE, f"{name}__raw").iter_rows()
+    ]
+
+
+def user_ids(frame: pl.DataFrame, run: Run, name: str = "owner") -> pl.Expr:
+    if name not in frame.columns:
+        return pl.lit(None, pl.Int64)
+    users = run.lookups.users
+    return pl.coalesce(
+        pl.col(name),
+        pl.col(f"{name}__raw")
+        .str.to_lowercase()
+        .replace_strict(list(users) or [""], list(users.values()) or [None], default=None, return_dtype=pl.Int64),
+    )
+
+
+def _existing(frame: pl.DataFrame) -> dict:
+    """identity → id of the stored lead, matching email first, then external id."""
+    result: dict = {"_conflicts": []}
+    emails = frame["email"].drop_nulls().to_list() if "email" in frame.columns else []
+    by_email = bulk.ids_by(Lead, "email", emails)
+    result.update(by_email)
+    if "external_id" in frame.columns:
+        by_external = bulk.ids_by(Lead, "external_id", frame["external_id"].drop_nulls().to_list())
+        cols = (
+            [LINE, "_identity", "external_id", "email"]
+            if "email" in frame.columns
+            else [LINE, "_identity", "external_id"]
+        )
+        for row in frame.select(cols).iter_rows():
+            line, identity, external = row[0], row[1], row[2]
+            if external is None or external not in by_external:
+                continue
+            email_match = by_email.get(row[3]) if len(row) > 3 and row[3] else None
+            if email_match is not None and email_match != by_external[external]:
+                result["_conflicts"].append((line, external))
+            else:
+                result[identity] = by_external[external]
+    return result
+
+
+# --- updates ----------------------------------------------------------------------------
+
+
+def _update(frame: pl.DataFrame, run: Run) -> None:
+    if frame.height == 0:
+        return
+    present = [name for name in UPDATABLE if name in frame.columns]
+    stored = {
+        row["id"]: row
+        for row in Lead.objects.filter(pk__in=bulk.values_in(frame["_id"].to_list())).values(
+            "id", "stage", "owner_id", "custom", "campaign_id", *present
+        )
+    }
+    owner = user_ids(frame, run)
+    campaigns = run.campaign_ids(set(frame["campaign"].drop_nulls().to_list())) if "campaign" in frame.columns else {}
+    columns = ["_id", *present, *(c for c in ("stage", "campaign", CUSTOM, "custom") if c in frame.columns)]
+    changed_ids = []
+    for row in frame.with_columns(owner.alias("_owner")).select(*columns, "_owner").iter_rows(named=True):
+        lead = stored[row["_id"]]
+        changes = {name: row[name] for name in present if row[name] is not None and row[name] != lead[name]}
+        if row.get("campaign") is not None and campaigns[row["campaign"]] != lead["campaign_id"]:
+            changes["campaign_id"] = campaigns[row["campaign"]]
+        if row["_owner"] is not None and row["_owner"] != lead["owner_id"]:
+            changes["owner_id"] = row["_owner"]
+            changes["team_id"] = run.user_teams.get(row["_owner"])
+        extra = [row.get(CUSTOM)]
+        if row.get("custom"):
+            extra.append(row["custom"])
+        custom = custom_merge(lead["custom"] or {}, *extra)
+        if custom != (lead["custom"] or {}):
+            changes["custom"] = custom
+        new_stage = row.get("stage")
+        if not changes and (new_stage is None or new_stage == lead["stage"]):
+            run.summary.add("unchanged")
+            continue
+        run.summary.add("updated")
+        fields = sorted(name.removesuffix("_id") for name in changes if name != "team_id")
+        if new_stage is not None and new_stage != lead["stage"]:
+            changes.update(stage=new_stage, stage_changed_at=run.now)
+            if new_stage == Stage.RECYCLED:
+                changes["nurture_since"] = run.now
+            LeadEvent.objects.create(
+                lead_id=lead["id"],
+                kind=LeadEvent.Kind.STAGE,
+                from_stage=lead["stage"],
+                to_stage=new_stage,
+                occurred_at=run.now,
+                reason="import",
+                note=f"Set to {new_stage} by an import",
+            )
+        Lead.objects.filter(pk=lead["id"]).update(**changes, updated_at=run.now)
+        if fields:
+            LeadEvent.objects.create(
+                lead_id=lead["id"],
+                kind=LeadEvent.Kind.UPDATED,
+                occurred_at=run.now,
+                data={"fields": fields, "by": "import"},
+            )
+        changed_ids.append(lead["id"])
+    if run.definition and changed_ids:
+        leads_rescore_bulk(changed_ids, definition=run.definition, now=run.now)
+
+
+# --- inserts ----------------------------------------------------------------------------
+
+
+def _accounts(frame: pl.DataFrame, run: Run) -> pl.Expr:
+    """The account of each new lead: by corporate email domain, else by company name;
+    created, with the lead's company details, when the lead names a company nobody has."""
+    domain = pl.col("email").str.split("@").list.last() if "email" in frame.columns else pl.lit(None, pl.String)
+    domain = pl.when(domain.is_in(list(FREE_MAIL_DOMAINS))).then(None).otherwise(domain)
+    company = pl.col("company") if "company" in frame.columns else pl.lit(None, pl.String)
+    keys = frame.select(
+        domain.alias("domain"),
+        company.alias("company"),
+        *[
+            (pl.col(c) if c in frame.columns else pl.lit(None, dtype)).alias(c)
+            for c, dtype in (
+                ("industry", pl.String),
+                ("country", pl.String),
+                ("company_size", pl.Int64),
+                ("created_at", pl.Datetime("us", "UTC")),
+            )
+        ],
+    )
+    domains = set(keys["domain"].drop_nulls().to_list())
+    names = {n.lower() for n in keys["company"].drop_nulls().to_list()}
+    by_domain = bulk.ids_by(Account, "domain", domains)
+    by_name: dict[str, int] = {}
+    if names:
+        found = Account.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=bulk.values_in(list(names)))
+        by_name = {name.lower(): pk for name, pk in found.order_by("-pk").values_list("name", "pk")}
+    fresh = (
+        keys.filter(pl.col("company").is_not_null())
+        .with_columns(pl.col("company").str.to_lowercase().alias("_name"))
+        .filter(~pl.col("domain").is_in(list(by_domain)).fill_null(False) & ~pl.col("_name").is_in(list(by_name)))
+        .unique(subset=[pl.coalesce("domain", "_name")], keep="first", maintain_order=True)
+    )
+    if fresh.height:
+        accounts = fresh.select(
+            pl.col("company").alias("name"),
+            "domain",
+            pl.col("industry").fill_null(""),
+            pl.col("country").fill_null(""),
+            "company_size",
+            pl.col("created_at").fill_null(run.now),
+        )
+        bulk.insert_frame(Account, accounts)
+        run.summary.add("accounts created", fresh.height)
+        by_domain.update(bulk.ids_by(Account, "domain", fresh["domain"].drop_nulls().to_list()))
+        no_domain = fresh.filter(pl.col("domain").is_null())["company"].to_list()
+        if no_domain:
+            made = Account.objects.filter(name__in=bulk.values_in(no_domain), domain__isnull=True)
+            for name, pk in made.values_list("name", "pk"):
+                by_name.setdefault(name.lower(), pk)
+    domain_ids = domain.replace_strict(
+        list(by_domain) or [""], list(by_domain.values()) or [None], default=None, return_dtype=pl.Int64
+    )
+    name_ids = company.str.to_lowercase().replace_strict(
+        list(by_name) or [""], list(by_name.values()) or [None], default=None, return_dtype=pl.Int64
+    )
+    return pl.coalesce(domain_ids, name_ids)
+
+
+def _insert(frame: pl.DataFrame, run: Run) -> None:
+    if frame.height == 0:
+        return
+    now = run.now
+    for name in (*UPDATABLE, "stage", "campaign", "created_at"):
+        if name not in frame.columns:
+            dtype = {
+                "company_size": pl.Int64,
+                "consent_email": pl.Boolean,
+                "do_not_call": pl.Boolean,
+                "created_at": pl.Datetime("us", "UTC"),
+            }.get(name, pl.String)
+            frame = frame.with_columns(pl.lit(None, dtype).alias(name))
+    campaigns = run.campaign_ids(set(frame["campaign"].drop_nulls().to_list()))
+    frame = frame.with_columns(
+        pl.col("created_at").fill_null(now),
+        _accounts(frame, run).alias("account_id"),
+        user_ids(frame, run).alias("owner_id"),
+        pl.col("campaign")
+        .replace_strict(
+            list(campaigns) or [""], list(campaigns.values()) or [None], default=None, return_dtype=pl.Int64
+        )
+        .alias("campaign_id"),
+        pl.when(pl.any_horizontal(pl.col(c).is_not_null() for c in CONTACT))
+        .then(pl.lit(Stage.LEAD.value))
+        .otherwise(pl.lit(Stage.SUBSCRIBER.value))
+        .alias("_initial"),
+    )
+    frame = frame.with_row_index("key")
+    definition = run.definition
+    if definition is not None:
+        attributes = frame.select("key", *ATTRIBUTE_FIELDS, "email", _campaign_codes(campaigns)).with_columns(
+            pl.col("email").str.split("@").list.last().fill_null("").alias("email_domain"),
+        )
+        scores = score_frame(definition.parsed, attributes, None, now=now)
+        frame = frame.join(scores.select("key", "fit", "engagement", "total", "qualified"), on="key", how="left")
+    else:
+        frame = frame.with_columns(
+            pl.lit(0.0).alias("fit"),
+            pl.lit(0.0).alias("engagement"),
+            pl.lit(0.0).alias("total"),
+            pl.lit(False).alias("qualified"),
+        )
+    by_score = pl.col("stage").is_null() & pl.col("qualified") & pl.col("_initial").is_in(list(NURTURE_STAGES))
+    frame = frame.with_columns(
+        by_score.alias("_by_score"),
+        pl.coalesce(pl.col("stage"), pl.when(by_score).then(pl.lit(Stage.MQL.value)), pl.col("_initial")).alias(
+            "_stage"
+        ),
+    )
+    # Routing: leads that end up MQLs with nobody named as their owner.
+    frame = frame.with_columns(pl.lit(None, pl.String).alias("_rule"), pl.lit(None, pl.Int64).alias("team_id"))
+    to_route = frame.filter((pl.col("_stage") == Stage.MQL) & pl.col("owner_id").is_null())
+    decisions = {}
+    if to_route.height:
+        account_owner = (
+            dict(
+                Account.objects.filter(
+                    pk__in=bulk.values_in(to_route["account_id"].drop_nulls().unique().to_list())
+                ).values_list("pk", "owner_id")
+            )
+            if to_route["account_id"].drop_nulls().len()
+            else {}
+        )
+        routing = to_route.select(
+            pl.col("account_id")
+            .replace_strict(
+                list(account_owner) or [0], list(account_owner.values()) or [None], default=None, return_dtype=pl.Int64
+            )
+            .alias("account_owner_id"),
+            "country",
+            "region",
+            "industry",
+            "company_size",
+        )
+        decisions = dict(zip(to_route["key"].to_list(), route_many(routing), strict=True))
+        run.summary.add("routed", sum(1 for d in decisions.values() if d.owner_id))
+    owner_ids, team_ids = [], []
+    for key, owner in frame.select("key", "owner_id").iter_rows():
+        decision = decisions.get(key)
+        if decision is not None:
+            owner_ids.append(decision.owner_id)
+            team_ids.append(decision.team_id)
+        else:
+            owner_ids.append(owner)
+            team_ids.append(run.user_teams.get(owner) if owner else None)
+    frame = frame.with_columns(
+        pl.Series("owner_id", owner_ids, dtype=pl.Int64), pl.Series("team_id", team_ids, dtype=pl.Int64)
+    )
+
+    # Stored explanations for the leads the definition qualified (the reference scorer's words).
+    explanations = {}
+    if definition is not None:
+        chosen = frame.filter(pl.col("_by_score")).select("key", *ATTRIBUTE_FIELDS, "email", _campaign_codes(campaigns))
+        for row in chosen.iter_rows(named=True):
+            explanations[row["key"]] = explain(definition, row, [], now)
+    qualification = pl.Series(
+        "qualification",
+        [json.dumps(explanations[k].as_dict()) if k in explanations else "{}" for k in frame["key"].to_list()],
+        dtype=pl.String,
+    )
+
+    qualified = pl.col("_stage").is_in([s.value for s in QUALIFIED_STAGES])
+    custom_parts = [c for c in (CUSTOM, "custom") if c in frame.columns]
+    leads = frame.with_columns(qualification).select(
+        *(pl.col(name).fill_null("") for name in TEXT),
+        "email",
+        "external_id",
+        pl.col("country").fill_null(""),
+        "company_size",
+        pl.col("consent_email").fill_null(False),
+        pl.col("do_not_call").fill_null(False),
+        "campaign_id",
+        "account_id",
+        pl.col("_stage").alias("stage"),
+        pl.col("created_at").alias("stage_changed_at"),
+        "owner_id",
+        "team_id",
+        pl.col("fit").alias("score_fit"),
+        pl.col("engagement").alias("score_engagement"),
+        pl.col("total").alias("score_total"),
+        pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("scored_at"),
+        pl.lit(definition.pk if definition else None, pl.Int64).alias("definition_id"),
+        "qualification",
+        pl.when(qualified).then(pl.col("created_at")).alias("qualified_at"),
+        pl.when(pl.col("_stage") == Stage.RECYCLED).then(pl.col("created_at")).alias("nurture_since"),
+        _custom_expr(custom_parts).alias("custom"),
+        "created_at",
+        pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("updated_at"),
+    )
+    bulk.insert_frame(Lead, leads)
+    run.summary.add("created", frame.height)
+    ids = bulk.ids_by(Lead, "email", frame["email"].drop_nulls().to_list())
+    no_email = frame.filter(pl.col("email").is_null())["external_id"].to_list()
+    by_external = bulk.ids_by(Lead, "external_id", no_email)
+    frame = frame.with_columns(
+        pl.coalesce(
+            pl.col("email").replace_strict(
+                list(ids) or [""], list(ids.values()) or [None], default=None, return_dtype=pl.Int64
+            ),
+            pl.col("external_id").replace_strict(
+                list(by_external) or [""], list(by_external.values()) or [None], default=None, return_dtype=pl.Int64
+            ),
+        ).alias("lead_id")
+    )
+    _insert_events(frame, run, decisions)
+
+
+def _campaign_codes(campaigns: dict[str, int]) -> pl.Expr:
+    """The campaign attribute rules test is the campaign's code."""
+    codes = {value: slugify(value)[:80] for value in campaigns}
+    return pl.col("campaign").replace_strict(
+        list(codes) or [""], list(codes.values()) or [None], default=None, return_dtype=pl.String
+    )
+
+
+def _custom_expr(parts: list[str]) -> pl.Expr:
+    if not parts:
+        return pl.lit("{}")
+    if parts == [CUSTOM]:
+        return pl.col(CUSTOM).fill_null("{}")
+    # An exported `custom` object and unmapped columns together: merge them row by row.
+    return pl.struct(parts).map_elements(
+        lambda row: json.dumps(custom_merge({}, row.get("custom"), row.get(CUSTOM))), return_dtype=pl.String
+    )
+
+
+def _insert_events(frame: pl.DataFrame, run: Run, decisions: dict) -> None:
+    """History of each new lead at its own time: created, then the stage the file or the
+    definition put it in, then who it was routed to."""
+    definition = run.definition
+    created = frame.select(
+        "lead_id",
+        pl.lit(LeadEvent.Kind.CREATED.value).alias("kind"),
+        pl.lit("").alias("from_stage"),
+        pl.col("_initial").alias("to_stage"),
+        pl.lit("").alias("reason"),
+        pl.lit("").alias("note"),
+        pl.lit(None, pl.Int64).alias("definition_id"),
+        pl.struct(pl.col("source").fill_null(""), pl.col("campaign"), pl.lit("import").alias("by"))
+        .struct.json_encode()
+        .alias("data"),
+        pl.col("created_at").alias("occurred_at"),
+    )
+    staged = frame.filter(pl.col("_stage") != pl.col("_initial")).select(
+        "lead_id",
+        pl.lit(LeadEvent.Kind.STAGE.value).alias("kind"),
+        pl.col("_initial").alias("from_stage"),
+        pl.col("_stage").alias("to_stage"),
+        pl.when(pl.col("_by_score")).then(pl.lit("score")).otherwise(pl.lit("import")).alias("reason"),
+        pl.when(pl.col("_by_score"))
+        .then(pl.lit(f"Qualified under v{definition.version}" if definition else ""))
+        .otherwise(pl.lit("Imported as ") + pl.col("_stage"))
+        .alias("note"),
+        pl.when(pl.col("_by_score"))
+        .then(pl.lit(definition.pk if definition else None, pl.Int64))
+        .alias("definition_id"),
+        pl.lit("{}").alias("data"),
+        pl.col("created_at").alias("occurred_at"),
+    )
+    bulk.insert_frame(LeadEvent, pl.concat([created, staged]).with_columns(pl.lit(None, pl.Int64).alias("actor_id")))
+    if decisions:
+        keyed = dict(frame.select("key", "lead_id").iter_rows())
+        at = dict(frame.select("key", "created_at").iter_rows())
+        LeadEvent.objects.bulk_create(
+            [assigned_event(keyed[key], d, at=at[key], definition=definition) for key, d in decisions.items()],
+            batch_size=1000,
+        )

@@ -1,0 +1,115 @@
+"""Writing a chunk of typed touchpoint rows. Each is matched on its external id, or on a
+stable hash of its fields when the file has none, so a re-run adds nothing twice. An
+email nobody has yet becomes a subscriber, as a tracked form or click would. The leads
+touched are marked unscored in the same transaction and rescored when the file is done."""
+
+import hashlib
+
+import polars as pl
+
+from accord.crm.models import Lead, LeadEvent, Stage, Touchpoint
+from accord.imports import bulk
+from accord.imports.context import Run, error
+from accord.imports.convert import LINE
+from accord.imports.reader import RowError
+
+OPTIONAL_TEXT = ("channel", "utm_source", "utm_medium", "utm_campaign", "note")
+
+
+def _stable_key(parts: list[str | None]) -> str:
+    text = "\x1f".join(part or "" for part in parts)
+    return "row:" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _lead_ids(frame: pl.DataFrame, run: Run) -> tuple[pl.DataFrame, list[RowError]]:
+    emails = frame["email"].drop_nulls().unique().to_list() if "email" in frame.columns else []
+    by_email = bulk.ids_by(Lead, "email", emails)
+    new_emails = [email for email in emails if email not in by_email]
+    if new_emails:
+        first_seen = (
+            frame.filter(pl.col("email").is_in(new_emails))
+            .group_by("email")
+            .agg(pl.col("occurred_at").min())
+            .sort("email")
+        )
+        leads = first_seen.select(
+            "email",
+            pl.lit(Stage.SUBSCRIBER.value).alias("stage"),
+            pl.col("occurred_at").alias("stage_changed_at"),
+            pl.col("occurred_at").alias("created_at"),
+            pl.lit(run.now).cast(pl.Datetime("us", "UTC")).alias("updated_at"),
+        )
+        bulk.insert_frame(Lead, leads)
+        created = bulk.ids_by(Lead, "email", new_emails)
+        by_email.update(created)
+        events = first_seen.select(
+            pl.col("email").replace_strict(created, return_dtype=pl.Int64).alias("lead_id"),
+            pl.lit(LeadEvent.Kind.CREATED.value).alias("kind"),
+            pl.lit(Stage.SUBSCRIBER.value).alias("to_stage"),
+            pl.lit('{"by": "import"}').alias("data"),
+            "occurred_at",
+        )
+        bulk.insert_frame(LeadEvent, events)
+        run.summary.add("leads created", len(created))
+    by_external = (
+        bulk.ids_by(Lead, "external_id", frame["lead_external_id"].drop_nulls().unique().to_list())
+        if "lead_external_id" in frame.columns
+        else {}
+    )
+    email = pl.col("email") if "email" in frame.columns else pl.lit(None, pl.String)
+    external = pl.col("lead_external_id") if "lead_external_id" in frame.columns else pl.lit(None, pl.String)
+    frame = frame.with_columns(
+        pl.coalesce(
+            email.replace_strict(by_email or {"": None}, default=None, return_dtype=pl.Int64),
+            external.replace_strict(by_external or {"": None}, default=None, return_dtype=pl.Int64),
+        ).alias("lead_id")
+    )
+    missing = frame.filter(pl.col("lead_id").is_null())
+    errors = [
+        error(line, run.plan.header_for("lead_external_id" if mail is None else "email"), mail or ext, reason)
+        for line, mail, ext in missing.select(LINE, email, external).iter_rows()
+        for reason in ["Needs the lead's email." if mail is None and ext is None else "No lead with this external id."]
+    ]
+    return frame.filter(pl.col("lead_id").is_not_null()), errors
+
+
+def write_touchpoints(frame: pl.DataFrame, run: Run) -> list[RowError]:
+    if frame.height == 0:
+        return []
+    frame, errors = _lead_ids(frame, run)
+    for name in (*OPTIONAL_TEXT, "campaign", "external_id"):
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
+    campaigns = run.campaign_ids(set(frame["campaign"].drop_nulls().to_list()))
+    keys = frame.select(
+        pl.col("lead_id").cast(pl.String), "type", "channel", "campaign", pl.col("occurred_at").dt.to_string()
+    ).rows()
+    frame = frame.with_columns(
+        pl.coalesce(pl.col("external_id"), pl.Series([_stable_key(list(k)) for k in keys], dtype=pl.String)).alias(
+            "external_id"
+        ),
+        pl.col("campaign")
+        .replace_strict(campaigns or {"": None}, default=None, return_dtype=pl.Int64)
+        .alias("campaign_id"),
+    )
+    unique = frame.unique(subset="external_id", keep="first", maintain_order=True)
+    run.summary.add("unchanged", frame.height - unique.height)
+    stored = bulk.ids_by(Touchpoint, "external_id", unique["external_id"].to_list())
+    fresh = unique.filter(~pl.col("external_id").is_in(list(stored)))
+    run.summary.add("unchanged", unique.height - fresh.height)
+    if fresh.height:
+        bulk.insert_frame(
+            Touchpoint,
+            fresh.select(
+                "lead_id",
+                "type",
+                *(pl.col(name).fill_null("") for name in OPTIONAL_TEXT),
+                "campaign_id",
+                "occurred_at",
+                "external_id",
+                pl.lit(run.now).cast(pl.Datetime("us", "UTC")).alias("created_at"),
+            ),
+        )
+        Lead.objects.filter(pk__in=bulk.values_in(fresh["lead_id"].unique().to_list())).update(scored_at=None)
+        run.summary.add("created", fresh.height)
+    return errors
