@@ -84,7 +84,7 @@ def opportunity_out(opportunity: Opportunity) -> dict[str, Any]:
         "lead_id": opportunity.lead_id,
         "account": opportunity.account.name if opportunity.account_id else None,
         "owner": opportunity.owner.email if opportunity.owner_id else None,
-        "owner_name": opportunity.owner_name or (str(opportunity.owner) if opportunity.owner_id else ""),
+        "owner_name": opportunity.owner_name,
         "amount": float(opportunity.amount),
         "sales_stage": opportunity.sales_stage.name if opportunity.sales_stage_id else None,
         "status": opportunity.status,

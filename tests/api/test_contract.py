@@ -19,7 +19,7 @@ LEAD_FIELDS = {
     *CONTRACT_FIELDS,
     *("first_name", "last_name", "company", "title", "phone", "country", "region", "industry", "company_size"),
     *("source", "campaign", "utm_source", "utm_medium", "utm_campaign", "need", "authority", "budget", "timeline"),
-    *("consent_email", "team", "created_at", "updated_at"),
+    *("consent_email", "team", "created_at", "updated_at", "external_id"),
 }
 BELOW_THRESHOLD = ["Score 30 < MQL threshold 50", "Contact known", "Need known"]
 AT_THRESHOLD = ["Score 50 ≥ MQL threshold 50", "Contact known", "Need known"]
@@ -462,9 +462,11 @@ def test_create_opportunity_returns_it_with_201(scene, api):
     assert body | {"created_at": None} == {
         "id": opportunity.pk,
         "name": "Bigco pilot",
+        "external_id": None,
         "lead_id": scene.lead.pk,
         "account": "Bigco",
         "owner": "rep@accord.test",
+        "owner_name": "",
         "amount": 12000.5,
         "sales_stage": "Discovery",
         "status": "open",
