@@ -81,9 +81,27 @@ def inbox_for(*, user: User) -> QuerySet[Lead]:
     )
 
 
-def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
+def opportunity_list(
+    *,
+    user: User,
+    status: str | None = None,
+    owner: str | None = None,
+    search: str | None = None,
+) -> QuerySet[Opportunity]:
+    """The deals `user` may see, filtered. `owner` is an email or, for a deal imported with
+    an owner who is not a user, the name it came with; "none" finds deals with neither."""
     related = Opportunity.objects.select_related("lead", "account", "owner", "sales_stage")
-    return policies.visible_opportunities(user, related).order_by("-created_at", "-id")
+    opportunities = policies.visible_opportunities(user, related)
+    if status:
+        opportunities = opportunities.filter(status=status)
+    if owner == "none":
+        opportunities = opportunities.filter(owner__isnull=True, owner_name="")
+    elif owner:
+        term = owner.strip()
+        opportunities = opportunities.filter(Q(owner__email__iexact=term) | Q(owner_name__iexact=term))
+    if search:
+        opportunities = opportunities.filter(name__icontains=search.strip())
+    return opportunities.order_by("-created_at", "-id")
 
 
 def opportunity_get(*, user: User, opportunity_id: int) -> Opportunity:

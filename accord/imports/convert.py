@@ -45,6 +45,14 @@ def _country_table() -> dict[str, str]:
             "united states of america": "US",
             "uk": "GB",
             "great britain": "GB",
+            "united states": "US",
+            "turkey": "TR",
+            "ivory coast": "CI",
+            "cape verde": "CV",
+            "swaziland": "SZ",
+            "burma": "MM",
+            "macedonia": "MK",
+            "czechia": "CZ",
             "england": "GB",
             "russia": "RU",
             "south korea": "KR",
@@ -82,7 +90,9 @@ def _raw(plan: Plan, spec: Field, headers: set[str]) -> pl.Expr | None:
     header = plan.header_for(spec.name)
     expr = None
     if header in headers:
-        expr = pl.col(header).str.strip_chars()
+        # Accord's own exports quote cells that a spreadsheet would run as a formula
+        # ("'+49 30 1234"); reading them back removes that quote.
+        expr = pl.col(header).str.strip_chars().str.replace(r"^'([=+\-@\t\r])", "$1")
         expr = pl.when(expr == "").then(None).otherwise(expr)
         if table := plan.values.get(spec.name):
             keys = list(table)
@@ -189,7 +199,7 @@ def _custom_json(headers: list[str]) -> pl.Expr:
     """Unmapped columns as a JSON object of their non-empty cells, built column-wise."""
     parts = []
     for header in headers:
-        cell = pl.col(header).str.strip_chars()
+        cell = pl.col(header).str.strip_chars().str.replace(r"^'([=+\-@\t\r])", "$1")
         pair = pl.struct(cell.alias(header)).struct.json_encode().str.slice(1).str.head(-1)
         parts.append(pl.when(cell != "").then(pair))
     body = pl.concat_str(parts, separator=",", ignore_nulls=True)
@@ -233,7 +243,30 @@ def chunk_convert(frame: pl.DataFrame, kind: str, plan: Plan, lookups: Lookups) 
             )
         bad = bad | pl.col(column).is_not_null()
     good = checked.filter(~bad).drop([c for c in checked.columns if c.endswith(("__error", "__cell"))])
+    if "custom" in good.columns:
+        not_objects = _not_json_objects(good)
+        header = plan.header_for("custom")
+        errors.extend(
+            RowError(line, header, cell, "Not a JSON object of custom attributes.") for line, cell in not_objects
+        )
+        good = good.filter(~pl.col(LINE).is_in([line for line, _ in not_objects]))
     return Converted(good, errors)
+
+
+def _not_json_objects(frame: pl.DataFrame) -> list[tuple[int, str]]:
+    """Cells of an exported `custom` column that are not a JSON object (a rare column:
+    checked row by row)."""
+    bad = []
+    for line, cell in frame.select(LINE, "custom").iter_rows():
+        if cell is None:
+            continue
+        try:
+            ok = isinstance(json.loads(cell), dict)
+        except ValueError:
+            ok = False
+        if not ok:
+            bad.append((line, cell))
+    return bad
 
 
 def custom_merge(existing: dict, *encoded: str | None) -> dict:

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from accord.core.text import FREE_MAIL_DOMAINS
 from accord.crm.models import NURTURE_STAGES, QUALIFIED_STAGES, Account, Lead, LeadEvent, Stage
-from accord.crm.rescoring import ATTRIBUTE_FIELDS, assigned_event, explain, leads_rescore_bulk
+from accord.crm.rescoring import ATTRIBUTE_FIELDS, explain, leads_rescore_bulk
 from accord.definitions.vectorised import score_frame
 from accord.imports import bulk
 from accord.imports.context import Run, error
@@ -132,21 +132,34 @@ def _existing(frame: pl.DataFrame) -> dict:
     by_email = bulk.ids_by(Lead, "email", emails)
     result.update(by_email)
     if "external_id" in frame.columns:
-        by_external = bulk.ids_by(Lead, "external_id", frame["external_id"].drop_nulls().to_list())
-        cols = (
-            [LINE, "_identity", "external_id", "email"]
-            if "email" in frame.columns
-            else [LINE, "_identity", "external_id"]
-        )
+        externals = frame["external_id"].drop_nulls().to_list()
+        stored = {
+            external: (pk, email)
+            for external, pk, email in Lead.objects.filter(external_id__in=bulk.values_in(externals)).values_list(
+                "external_id", "pk", "email"
+            )
+        }
+        claimed: dict[str, str] = {}  # external id → the identity of the first row in this chunk naming it
+        has_email = "email" in frame.columns
+        cols = [LINE, "_identity", "external_id", "email"] if has_email else [LINE, "_identity", "external_id"]
         for row in frame.select(cols).iter_rows():
             line, identity, external = row[0], row[1], row[2]
-            if external is None or external not in by_external:
+            if external is None:
                 continue
-            email_match = by_email.get(row[3]) if len(row) > 3 and row[3] else None
-            if email_match is not None and email_match != by_external[external]:
+            email = row[3] if has_email else None
+            if claimed.setdefault(external, identity) != identity:
+                result["_conflicts"].append((line, external))  # two people in one file with one id
+                continue
+            if external not in stored:
+                continue
+            stored_id, stored_email = stored[external]
+            email_match = by_email.get(email) if email else None
+            if (email_match is not None and email_match != stored_id) or (
+                email_match is None and email and stored_email and email != stored_email
+            ):
                 result["_conflicts"].append((line, external))
             else:
-                result[identity] = by_external[external]
+                result[identity] = stored_id
     return result
 
 
@@ -351,17 +364,21 @@ def _insert(frame: pl.DataFrame, run: Run) -> None:
         )
         decisions = dict(zip(to_route["key"].to_list(), route_many(routing), strict=True))
         run.summary.add("routed", sum(1 for d in decisions.values() if d.owner_id))
-    owner_ids, team_ids = [], []
-    for key, owner in frame.select("key", "owner_id").iter_rows():
-        decision = decisions.get(key)
-        if decision is not None:
-            owner_ids.append(decision.owner_id)
-            team_ids.append(decision.team_id)
-        else:
-            owner_ids.append(owner)
-            team_ids.append(run.user_teams.get(owner) if owner else None)
+    # The routed take their decision; the others keep the owner the file named, in that owner's team.
+    routed = pl.col("key").is_in(list(decisions))
+    decided_owner = _by_key(decisions, lambda d: d.owner_id)
+    decided_team = _by_key(decisions, lambda d: d.team_id)
+    teams = run.user_teams
     frame = frame.with_columns(
-        pl.Series("owner_id", owner_ids, dtype=pl.Int64), pl.Series("team_id", team_ids, dtype=pl.Int64)
+        pl.when(routed).then(decided_owner).otherwise(pl.col("owner_id")).alias("owner_id"),
+        pl.when(routed)
+        .then(decided_team)
+        .otherwise(
+            pl.col("owner_id").replace_strict(
+                list(teams) or [0], list(teams.values()) or [None], default=None, return_dtype=pl.Int64
+            )
+        )
+        .alias("team_id"),
     )
 
     # Stored explanations for the leads the definition qualified (the reference scorer's words).
@@ -422,6 +439,15 @@ def _insert(frame: pl.DataFrame, run: Run) -> None:
     _insert_events(frame, run, decisions)
 
 
+def _by_key(decisions: dict, value) -> pl.Expr:
+    return pl.col("key").replace_strict(
+        list(decisions) or [0],
+        [value(d) for d in decisions.values()] or [None],
+        default=None,
+        return_dtype=pl.Int64,
+    )
+
+
 def _campaign_codes(campaigns: dict[str, int]) -> pl.Expr:
     """The campaign attribute rules test is the campaign's code."""
     codes = {value: slugify(value)[:80] for value in campaigns}
@@ -476,9 +502,27 @@ def _insert_events(frame: pl.DataFrame, run: Run, decisions: dict) -> None:
     )
     bulk.insert_frame(LeadEvent, pl.concat([created, staged]).with_columns(pl.lit(None, pl.Int64).alias("actor_id")))
     if decisions:
-        keyed = dict(frame.select("key", "lead_id").iter_rows())
-        at = dict(frame.select("key", "created_at").iter_rows())
-        LeadEvent.objects.bulk_create(
-            [assigned_event(keyed[key], d, at=at[key], definition=definition) for key, d in decisions.items()],
-            batch_size=1000,
+        # As crm.rescoring.assigned_event has them, written as a frame rather than as models.
+        routed = frame.filter(pl.col("key").is_in(list(decisions)))
+        keyed = dict(routed.select("key", "lead_id").iter_rows())
+        at = dict(routed.select("key", "created_at").iter_rows())
+        assigned = pl.DataFrame(
+            {
+                "lead_id": [keyed[key] for key in decisions],
+                "note": [d.explanation for d in decisions.values()],
+                "data": [
+                    json.dumps({"rule": d.rule, "team": d.team_name, "owner": d.owner_email})
+                    for d in decisions.values()
+                ],
+                "occurred_at": [at[key] for key in decisions],
+            },
+            schema={"lead_id": pl.Int64, "note": pl.String, "data": pl.String, "occurred_at": pl.Datetime("us", "UTC")},
+        )
+        bulk.insert_frame(
+            LeadEvent,
+            assigned.with_columns(
+                pl.lit(LeadEvent.Kind.ASSIGNED.value).alias("kind"),
+                pl.lit(definition.pk if definition else None, pl.Int64).alias("definition_id"),
+                pl.lit(None, pl.Int64).alias("actor_id"),
+            ),
         )

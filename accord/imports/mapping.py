@@ -52,6 +52,8 @@ class Mapping(BaseModel):
 
 def mapping_parse(data: Any, *, kind: str, source: str = "mapping") -> Mapping:
     """Validate a mapping (parsed JSON): unknown keys and unknown field names are errors."""
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{source}: the mapping must be a JSON object.", field="mapping")
     try:
         mapping = Mapping.model_validate(data)
     except ValidationError as error:

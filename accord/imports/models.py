@@ -25,12 +25,15 @@ class ImportJob(models.Model):
     kind = models.CharField(max_length=20, choices=ImportKind.choices)
     file_name = models.CharField(max_length=255)
     preset = models.CharField(max_length=20, default="generic")
+    encoding = models.CharField(max_length=40, blank=True, help_text="Detected once, at upload.")
     mapping = models.JSONField(default=dict, blank=True)
     dry_run = models.BooleanField(default=False)
     all_or_nothing = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     summary = models.JSONField(default=dict, blank=True, help_text="read, created, updated, unchanged, rejected")
     message = models.TextField(blank=True, help_text="Why the file could not be read, when it could not.")
+    messages = models.JSONField(default=list, blank=True, help_text="What the run said: columns kept or ignored, …")
+    error_count = models.PositiveIntegerField(default=0, help_text="Lines in the error report.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="import_jobs"
     )

@@ -53,8 +53,9 @@ SALESFORCE_OPPORTUNITY_STAGES = {
     "closed lost": "lost",
 }
 
-# Salesforce report exports write dates in the user's locale; US English is the default.
-SALESFORCE_DATE_FORMATS = ["%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y"]
+# Salesforce report exports write dates in the user's locale; US English is the default,
+# with a comma after the date since Salesforce moved to ICU locale formats.
+SALESFORCE_DATE_FORMATS = ["%m/%d/%Y, %I:%M %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y"]
 
 PRESETS: dict[str, dict[str, dict]] = {
     "hubspot": {

@@ -80,12 +80,16 @@ def _detect_encoding(path: Path) -> tuple[str, bool]:
         file.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
         bad = utf8_text = False
-        while block := file.read(BLOCK):
-            if block.isascii():
+        while True:
+            block = file.read(BLOCK)
+            if block.isascii() and block:
                 continue
-            text = decoder.decode(block)
+            # The empty last read flushes a multi-byte sequence cut off by the end of the file.
+            text = decoder.decode(block, final=not block)
             bad = bad or bool(_UNDECODABLE.search(text))
             utf8_text = utf8_text or bool(_DECODED_NON_ASCII.search(text))
+            if not block:
+                break
         if bad and not utf8_text and encoding == "utf-8":
             return "cp1252", _has_undecodable(path, "cp1252")
         return encoding, bad
@@ -179,15 +183,15 @@ class CsvSource:
                     continue
                 line = previous_end + 1
                 previous_end = reader.line_num
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue  # a blank line
+                if not any(cell.strip() for cell in row):
+                    continue  # a blank line, or one of only delimiters as spreadsheets save emptied rows
                 if len(row) != expected:
                     chunk.errors.append(
                         RowError(
                             line,
                             "",
                             "",
-                            f"The row has {len(row)} fields; the header has {expected}.",
+                            f"The row has {len(row)} field{'' if len(row) == 1 else 's'}; the header has {expected}.",
                         )
                     )
                 elif check_bytes and _UNDECODABLE.search("\x00".join(row)):

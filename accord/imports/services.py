@@ -11,16 +11,20 @@ Exact and safe:
 
 import csv
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
+from accord.core.errors import InvalidInput
 from accord.crm.models import Lead
 from accord.crm.rescoring import leads_rescore_bulk
 from accord.definitions.selectors import definition_active
+from accord.exports.formats import csv_safe
 from accord.imports.context import Run
 from accord.imports.convert import Lookups, chunk_convert, chunk_frame
 from accord.imports.mapping import Mapping, Plan, plan_columns
@@ -59,7 +63,7 @@ def _writer(kind: str):
     }[kind]
 
 
-def _require_columns(kind: str, plan: Plan) -> None:
+def require_columns(kind: str, plan: Plan) -> None:
     mapped = set(plan.columns.values()) | {name for name, value in plan.defaults.items() if value not in (None, "")}
     for spec in fields_by_name(kind).values():
         if spec.required and spec.name not in mapped:
@@ -93,19 +97,22 @@ def import_run(
     now: datetime | None = None,
 ) -> ImportResult:
     source, plan = import_plan(kind, path, preset=preset, mapping=mapping)
-    _require_columns(kind, plan)
+    require_columns(kind, plan)
     run = Run(kind=kind, plan=plan, now=now or timezone.now(), definition=definition_active(), lookups=Lookups())
     run.load()
     write = _writer(kind)
     kept: list[RowError] = []
-    error_file = Path(errors_path).open("w", newline="", encoding="utf-8") if errors_path else None  # noqa: SIM115
+    try:
+        error_file = Path(errors_path).open("w", newline="", encoding="utf-8") if errors_path else None  # noqa: SIM115
+    except OSError as error:
+        raise InvalidInput(f"Cannot write the error file {errors_path}: {error.strerror}.", field="errors") from None
     error_csv = csv.writer(error_file) if error_file else None
     if error_csv:
         error_csv.writerow(["line", "column", "value", "reason"])
     one_transaction = dry_run or all_or_nothing
     written = True
     try:
-        with transaction.atomic(durable=False) if one_transaction else _nothing():
+        with transaction.atomic(durable=False) if one_transaction else nullcontext():
             for chunk in source.chunks(chunk_rows):
                 with transaction.atomic():
                     errors = list(chunk.errors)
@@ -115,15 +122,14 @@ def import_run(
                         bad_lines = {e.line for e in converted.errors}
                         good = converted.frame
                         if bad_lines:
-                            import polars as pl
-
                             good = good.filter(~pl.col("_line").is_in(list(bad_lines)))
                         errors += write(good, run)
                 run.summary.add("read", chunk.read)
                 run.summary.add("rejected", len({e.line for e in errors}))
                 errors.sort(key=lambda e: e.line)
                 if error_csv:
-                    error_csv.writerows([e.line, e.column, e.value, e.reason] for e in errors)
+                    # Cells come from the user's file: a spreadsheet must not run them as formulas.
+                    error_csv.writerows([e.line, csv_safe(e.column), csv_safe(e.value), e.reason] for e in errors)
                 kept.extend(errors[: KEPT_ERRORS - len(kept)])
                 if progress:
                     progress(chunk.bytes_read, source.size, run.summary.as_dict())
@@ -168,11 +174,3 @@ def _rescore_pending(run: Run) -> None:
             counts = leads_rescore_bulk(pending, definition=run.definition, now=run.now)
         run.summary.add("leads rescored", counts["rescored"])
         run.summary.add("leads qualified", counts["qualified"])
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

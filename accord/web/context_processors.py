@@ -1,4 +1,5 @@
 from accord.crm.policies import can_capture, can_use_inbox
+from accord.imports.policies import can_import
 
 
 def navigation(request):
@@ -8,5 +9,6 @@ def navigation(request):
     return {
         "nav_can_capture": can_capture(user),
         "nav_has_inbox": can_use_inbox(user),
+        "nav_can_import": can_import(user),
         "nav_unread": user.notifications.filter(read_at__isnull=True).count(),
     }

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accord.web import views
+from accord.web import imports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/activity/", views.lead_activity, name="lead_activity"),
     path("leads/<int:lead_id>/touchpoint/", views.lead_touchpoint, name="lead_touchpoint"),
     path("leads/<int:lead_id>/convert/", views.lead_convert, name="lead_convert"),
+    path("opportunities/", views.opportunity_list, name="opportunity_list"),
     path("opportunities/<int:opportunity_id>/stage/", views.opportunity_stage, name="opportunity_stage"),
     path(
         "opportunities/<int:opportunity_id>/close/",
@@ -25,4 +26,8 @@ urlpatterns = [
     ),
     path("reports/funnel/", views.funnel, name="funnel"),
     path("notifications/", views.notifications, name="notifications"),
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/<int:job_id>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:job_id>/start/", imports.import_start, name="import_start"),
+    path("imports/<int:job_id>/errors.csv", imports.import_errors, name="import_errors"),
 ]

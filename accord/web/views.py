@@ -17,7 +17,9 @@ from django.views.decorators.http import require_POST
 
 from accord.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from accord.crm import policies, selectors, services
-from accord.crm.models import WITH_SALES, Stage
+from accord.crm.models import WITH_SALES, Opportunity, Stage
+from accord.exports import rows as exports
+from accord.exports.formats import csv_lines, csv_safe
 from accord.notifications.services import notifications_mark_read
 from accord.people.models import Role
 from accord.reports.selectors import FUNNEL_STEPS, funnel_report
@@ -56,6 +58,31 @@ def home(request):
     return redirect("lead_list")
 
 
+# --- lists: a page of rows, and every filtered row as CSV ---------------------------
+
+
+def _csv_download(filename: str, kind: exports.Kind, queryset) -> StreamingHttpResponse:
+    """Every row of `queryset` — what the page's filters chose, not just the page shown —
+    streamed as the export's CSV, so a large list never sits in memory."""
+    response = StreamingHttpResponse(csv_lines(kind.columns, kind.rows(queryset)), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _wants_csv(request) -> bool:
+    return request.GET.get("format") == "csv"
+
+
+LIST_PAGE_SIZE = 50
+
+
+def _list_query(request) -> str:
+    """The filters of a list page, without the page number: for the pager and the CSV link."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 # --- inbox --------------------------------------------------------------------------
 
 
@@ -83,6 +110,8 @@ def _decorate(leads, now):
 def inbox(request):
     if not policies.can_use_inbox(request.user):
         raise PermissionDenied
+    if _wants_csv(request):
+        return _csv_download("inbox.csv", exports.LEADS, selectors.inbox_for(user=request.user))
     now = timezone.now()
     leads = _decorate(list(selectors.inbox_for(user=request.user)[:200]), now)
     return render(request, "accord/inbox.html", {"leads": leads, "reject_form": RejectForm(), "now": now})
@@ -155,69 +184,19 @@ def lead_reject(request, lead_id: int):
 
 # --- leads --------------------------------------------------------------------------
 
-LIST_COLUMNS = (
-    "email",
-    "name",
-    "company",
-    "country",
-    "stage",
-    "score",
-    "owner",
-    "source",
-    "campaign",
-    "created",
-)
-
-
-def _csv_safe(value):
-    """Spreadsheets run cells that start with = + - @ as formulas; a quote keeps them text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _lead_row(lead) -> list:
-    return [
-        lead.email,
-        lead.full_name,
-        lead.company,
-        lead.country.code or "",
-        lead.stage,
-        lead.score_total,
-        lead.owner.email if lead.owner_id else "",
-        lead.source,
-        lead.campaign.code if lead.campaign_id else "",
-        lead.created_at.isoformat(),
-    ]
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
 
 @login_required
 def lead_list(request):
     filters = {k: request.GET.get(k) or None for k in ("stage", "owner", "source", "search")}
     leads = selectors.lead_list(user=request.user, **filters)
-    if request.GET.get("format") == "csv":
-        response = StreamingHttpResponse(_csv_stream(csv.writer(_Echo()), leads), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="leads.csv"'
-        return response
-    page = Paginator(leads, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    if _wants_csv(request):
+        return _csv_download("leads.csv", exports.LEADS, leads)
+    page = Paginator(leads, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "accord/lead_list.html",
-        {"page": page, "filters": filters, "stages": Stage.choices, "query": query.urlencode()},
+        {"page": page, "filters": filters, "stages": Stage.choices, "query": _list_query(request)},
     )
-
-
-def _csv_stream(writer, leads):
-    yield writer.writerow(LIST_COLUMNS)
-    for lead in leads.iterator(chunk_size=2000):
-        yield writer.writerow([_csv_safe(cell) for cell in _lead_row(lead)])
 
 
 @login_required
@@ -355,6 +334,28 @@ def lead_convert(request, lead_id: int):
     return _post_action(request, lead_id, ConvertForm, convert, "Opportunity created.")
 
 
+@login_required
+def opportunity_list(request):
+    filters = {k: request.GET.get(k) or None for k in ("status", "owner", "search")}
+    opportunities = selectors.opportunity_list(user=request.user, **filters)
+    if _wants_csv(request):
+        return _csv_download("opportunities.csv", exports.OPPORTUNITIES, opportunities)
+    page = Paginator(opportunities, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    # A rep may see a teammate's deal whose lead sits in another team: link only what opens.
+    deals = [(deal, deal.lead_id is not None and policies.can_view_lead(request.user, deal.lead)) for deal in page]
+    return render(
+        request,
+        "accord/opportunity_list.html",
+        {
+            "page": page,
+            "deals": deals,
+            "filters": filters,
+            "statuses": Opportunity.Status.choices,
+            "query": _list_query(request),
+        },
+    )
+
+
 def _visible_opportunity(request, opportunity_id: int):
     try:
         return selectors.opportunity_get(user=request.user, opportunity_id=opportunity_id)
@@ -468,14 +469,16 @@ def _funnel_csv(rows) -> HttpResponse:
     for row in rows:
         cells = _funnel_cells(row)
         rates = ("" if rate is None else rate for rate in cells["rates"])
-        writer.writerow([_csv_safe(cells["group"]), *cells["counts"], *rates])
+        writer.writerow([csv_safe(cells["group"]), *cells["counts"], *rates])
     return response
 
 
 @login_required
 def notifications(request):
-    items = list(request.user.notifications.select_related("lead")[:100])
     if request.method == "POST":
         notifications_mark_read(user=request.user, at=timezone.now())
         return redirect("notifications")
+    if _wants_csv(request):
+        return _csv_download("notifications.csv", exports.NOTIFICATIONS, request.user.notifications.all())
+    items = list(request.user.notifications.select_related("lead")[:100])
     return render(request, "accord/notifications.html", {"items": items})

@@ -49,6 +49,12 @@ def lead_with_open_opportunity_as_admin(world):
     return world.admin, f"/leads/{lead.pk}/", "Vera Penn Sales qualified (opportunity)", 0
 
 
+def opportunities_as_owner(world):
+    lead = qualify(world)
+    services.opportunity_create(lead_id=lead.pk, acting_user=lead.owner, amount="1000")
+    return lead.owner, "/opportunities/", "Opportunities", 0
+
+
 def funnel_as_marketer(world):
     qualify(world)
     return world.marketer, "/reports/funnel/?date_from=2026-01-01&date_to=2026-12-31&by=source", "Funnel", 0
@@ -60,6 +66,7 @@ PAGES = {
     "lead-as-admin": lead_as_admin,
     "lead-with-opportunity": lead_with_open_opportunity_as_admin,
     "funnel": funnel_as_marketer,
+    "opportunities": opportunities_as_owner,
 }
 
 

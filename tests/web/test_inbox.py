@@ -1,6 +1,8 @@
-"""The rep's inbox: what is listed, in which order, with which countdown, and the HTMX
-accept and reject that replace one row."""
+"""The rep's inbox: what is listed, in which order, with which countdown, the HTMX
+accept and reject that replace one row, and the CSV of the same rows."""
 
+import csv
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +11,7 @@ from django.test import Client
 
 from accord.crm import services
 from accord.crm.models import Account, Lead, LeadEvent, Stage
+from accord.exports.rows import LEAD_COLUMNS
 from accord.people.models import User
 from accord.routing.models import SlaClock
 from tests.conftest import MONDAY_10
@@ -123,6 +126,48 @@ def test_empty_inbox_says_so(world, view_clock):
 
     assert "Nothing waiting." in html
     assert "<table" not in html
+
+
+def _csv_rows(response) -> list[dict[str, str]]:
+    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Disposition"] == 'attachment; filename="inbox.csv"'
+    text = b"".join(response.streaming_content).decode()
+    assert text.startswith(",".join(LEAD_COLUMNS) + "\r\n")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize(
+    ("persona", "emails"),
+    [
+        ("owner", ["late@bigco.example", "soon@bigco.example", "early@bigco.example", "vp@bigco.example"]),
+        (
+            "manager",
+            [
+                "late@bigco.example",
+                "soon@bigco.example",
+                "early@bigco.example",
+                "vp@bigco.example",
+                "mate@teamco.example",
+            ],
+        ),
+        ("other_team_rep", ["ann@usco.example"]),
+    ],
+)
+def test_csv_export_holds_the_inbox_rows_in_inbox_order(world, inbox_leads, persona, emails):
+    rows = _csv_rows(client_for(world, persona).get("/inbox/?format=csv"))
+
+    assert [(row["id"], row["email"], row["stage"]) for row in rows] == [
+        (str(Lead.objects.get(email=email).pk), email, "mql") for email in emails
+    ]
+
+
+def test_the_inbox_links_its_csv_only_when_it_lists_leads(world, inbox_leads, view_clock):
+    view_clock(NOW)
+    link = '<a class="button secondary" href="?format=csv">Download CSV</a>'
+
+    assert link in client_for(world, "owner").get("/inbox/").content.decode()
+    Lead.objects.filter(stage=Stage.MQL).update(stage=Stage.SAL)
+    assert link not in client_for(world, "owner").get("/inbox/").content.decode()
 
 
 def test_accept_via_htmx_returns_only_the_row(world, inbox_leads, view_clock):

@@ -1,4 +1,4 @@
-"""The notifications page: the rep's hand-off notification, and marking all read."""
+"""The notifications page: the rep's hand-off notification, marking all read, and the CSV."""
 
 import re
 from datetime import timedelta
@@ -67,3 +67,39 @@ def test_no_notifications(world):
 
     assert '<li class="empty">No notifications.</li>' in html
     assert "Mark all read" not in html
+
+
+def test_csv_export_holds_all_of_the_users_own_notifications(world, accounts):
+    # given: two for the rep, one of them read; one for the teammate
+    first = qualified_lead(world, "vp@bigco.example", at=MONDAY_10)
+    second = qualified_lead(
+        world, "cfo@bigco.example", at=MONDAY_10 + timedelta(hours=1), first_name="Carl", last_name="Fox"
+    )
+    qualified_lead(world, "mate@teamco.example", at=MONDAY_10)
+    read = Notification.objects.get(lead=first)
+    read.read_at = MONDAY_10 + timedelta(hours=2)
+    read.save()
+    unread = Notification.objects.get(lead=second)
+
+    # when
+    response = client_for(world, "owner").get("/notifications/?format=csv")
+
+    # then: newest first, as on the page
+    assert response["Content-Disposition"] == 'attachment; filename="notifications.csv"'
+    assert b"".join(response.streaming_content).decode().split("\r\n") == [
+        "id,kind,message,lead_id,email,created_at,read_at",
+        f"{unread.pk},handoff,New qualified lead: Carl Fox — follow up by Mon 2026-03-02 15:00 GMT,{second.pk},"
+        "cfo@bigco.example,2026-03-02T11:00:00+00:00,",
+        f"{read.pk},handoff,New qualified lead: Vera Penn — follow up by Mon 2026-03-02 14:00 GMT,{first.pk},"
+        "vp@bigco.example,2026-03-02T10:00:00+00:00,2026-03-02T12:00:00+00:00",
+        "",
+    ]
+
+
+def test_the_csv_link_shows_with_notifications_only(world, accounts):
+    link = '<a class="button secondary" href="?format=csv">Download CSV</a>'
+    assert link not in client_for(world, "owner").get("/notifications/").content.decode()
+
+    qualified_lead(world, "vp@bigco.example")
+
+    assert link in client_for(world, "owner").get("/notifications/").content.decode()

@@ -9,6 +9,9 @@ admin's own login; DONE = the action happened and redirected to its result page.
 deal the user may not even see is 404 (as its page is), one they see but may not work is 403.
 """
 
+import csv
+import io
+
 import pytest
 
 from accord.crm.models import Lead, Opportunity, Touchpoint
@@ -37,13 +40,19 @@ assert COLUMNS == (
 GET_MATRIX = {
     #                         anon         owner  mate   mgr    o-mgr  o-rep  mkt    m-lead exec   admin
     "/inbox/":               (LOGIN,       200,   200,   200,   200,   200,   403,   403,   403,   200),
+    "/inbox/?format=csv":    (LOGIN,       200,   200,   200,   200,   200,   403,   403,   403,   200),
     "/leads/":               (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     "/leads/?format=csv":    (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     "/leads/new/":           (LOGIN,       403,   403,   403,   403,   403,   200,   200,   403,   200),
     "/leads/{lead}/":        (LOGIN,       200,   200,   200,   200,   404,   200,   200,   200,   200),
+    "/opportunities/":       (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    "/opportunities/?format=csv":
+                             (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     FUNNEL:                  (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     FUNNEL + "&format=csv":  (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     "/notifications/":       (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    "/notifications/?format=csv":
+                             (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     "/admin/":               (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN,
                               ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
 }
@@ -122,6 +131,38 @@ def test_get_pages(world, scene, path, persona, expected):
     else:
         assert response.status_code == expected
     assert snapshot(scene) == before
+
+
+LEADS, DEAL, LEAD = ("lead", "deal_lead"), ("opportunity",), ("lead",)
+
+# What each CSV download holds, by the scene's names (see Scene), where the page is allowed:
+# only what the persona may see, whatever the query asks for.
+# fmt: off
+CSV_MATRIX = {
+    #                               column      owner  mate  mgr   o-mgr o-rep mkt   m-lead exec  admin
+    "/leads/?format=csv":          ("id",      (LEADS, LEADS, LEADS, LEADS, (),   LEADS, LEADS, LEADS, LEADS)),
+    "/opportunities/?format=csv":  ("id",      (DEAL,  DEAL,  DEAL,  DEAL,  (),   DEAL,  DEAL,  DEAL,  DEAL)),
+    "/inbox/?format=csv":          ("id",      (LEAD,  (),    LEAD,  (),    (),   None,  None,  None,  LEAD)),
+    "/notifications/?format=csv":  ("lead_id", (LEADS, (),    (),    (),    (),   (),    (),    (),    ())),
+}
+# fmt: on
+
+
+def _csv_cases():
+    return [
+        pytest.param(path, persona, column, names, id=f"{path}-{persona}")
+        for path, (column, row) in CSV_MATRIX.items()
+        for persona, names in zip(COLUMNS[1:], row, strict=True)
+        if names is not None
+    ]
+
+
+@pytest.mark.parametrize(("path", "persona", "column", "names"), _csv_cases())
+def test_csv_downloads_hold_only_what_the_persona_may_see(world, scene, path, persona, column, names):
+    response = client_for(world, persona).get(path)
+
+    rows = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    assert sorted(int(row[column]) for row in rows) == sorted(getattr(scene, name).pk for name in names)
 
 
 @pytest.mark.parametrize(("persona", "location"), HOME_REDIRECTS.items())

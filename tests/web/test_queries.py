@@ -3,11 +3,12 @@
 import re
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accord.crm.models import Lead
+from accord.crm.models import Account, Lead, Opportunity, SalesStage
 from tests.conftest import MONDAY_10
 from tests.web.conftest import client_for, qualified_lead
 
@@ -77,3 +78,35 @@ def test_inbox_queries_do_not_grow_with_the_rows(world, accounts):
     # then
     assert len(with_12) == len(with_2), _extra(with_2, with_12)
     assert client.get("/inbox/").content.decode().count('data-lead="lead-') == 12
+
+
+def _bulk_deals(world, start: int, stop: int) -> None:
+    """Deals with everything the table shows: a lead the rep may open, an account, a stage."""
+    stage = SalesStage.objects.get(name="Demo")
+    for i in range(start, stop):
+        lead = Lead.objects.create(email=f"deal-{i}@bulk.example", stage="sql", owner=world.rep, team=world.emea)
+        account = Account.objects.create(name=f"Bulkco {i}")
+        Opportunity.objects.create(
+            name=f"Deal {i}",
+            lead=lead,
+            account=account,
+            owner=world.rep,
+            amount=Decimal(i),
+            sales_stage=stage,
+            created_at=MONDAY_10 + timedelta(minutes=i),
+        )
+
+
+def test_opportunity_list_queries_do_not_grow_with_the_rows(world):
+    # given
+    client = client_for(world, "owner")
+    _bulk_deals(world, 0, 3)
+    with_3 = _queries(client, "/opportunities/")
+
+    # when
+    _bulk_deals(world, 3, 25)
+    with_25 = _queries(client, "/opportunities/")
+
+    # then
+    assert len(with_25) == len(with_3), _extra(with_3, with_25)
+    assert len(re.findall(r'<a href="/leads/\d+/">', client.get("/opportunities/").content.decode())) == 25

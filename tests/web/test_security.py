@@ -20,6 +20,7 @@ PAGES = [
     ("owner", "/inbox/"),
     ("owner", "/leads/"),
     ("owner", "/leads/{lead}/"),
+    ("owner", "/opportunities/"),
     ("marketing", "/leads/new/"),
     ("executive", "/reports/funnel/?date_from=2026-03-01&date_to=2026-03-31"),
     ("owner", "/notifications/"),
@@ -54,6 +55,7 @@ PAGES_WITH_FORMS = [
     ("owner", "/leads/{deal}/", 4),  # sign out, activity, the opportunity's stage and close
     ("marketing", "/leads/new/", 2),  # sign out + the lead
     ("owner", "/notifications/", 2),  # sign out + mark all read
+    ("owner", "/opportunities/", 1),  # sign out; the filters are a GET form
 ]
 
 
