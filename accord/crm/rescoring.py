@@ -74,17 +74,23 @@ def explain(definition: LeadDefinition, attributes: Mapping, touchpoints: Iterab
 
 
 def leads_rescore_bulk(lead_ids: Iterable[int], *, definition: LeadDefinition, now: datetime) -> dict[str, int]:
-    """Rescore the given stored leads in batches; returns counts of what happened."""
+    """Rescore the given stored leads in batches; returns counts of what happened. Runs in
+    the caller's transaction."""
     ids = sorted(set(lead_ids))
     counts = {"rescored": 0, "qualified": 0}
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
+        # Locked like lead_rescore locks its lead: a capture or a touchpoint arriving meanwhile
+        # waits, so no lead is qualified and routed twice.
         leads = {
             lead["id"]: lead
-            for lead in Lead.objects.filter(pk__in=batch).values(
+            for lead in Lead.objects.select_for_update(of=("self",))
+            .filter(pk__in=batch)
+            .values(
                 "id",
                 "email",
                 "stage",
+                "stage_changed_at",
                 "nurture_since",
                 *ATTRIBUTE_FIELDS,
                 campaign_code=F("campaign__code"),
@@ -114,7 +120,6 @@ def leads_rescore_bulk(lead_ids: Iterable[int], *, definition: LeadDefinition, n
         ]
         if not newly:
             continue
-        latest = dict(touches.group_by("key").agg(pl.col("occurred_at").max()).iter_rows())
         facts: dict[int, list[TouchpointFact]] = {}
         for key, kind, moment in touches.filter(pl.col("key").is_in(newly)).iter_rows():
             since = attributes[key]["nurture_since"]
@@ -124,7 +129,7 @@ def leads_rescore_bulk(lead_ids: Iterable[int], *, definition: LeadDefinition, n
             HandOff(
                 lead_id=key,
                 from_stage=leads[key]["stage"],
-                at=min(latest.get(key, now), now),
+                at=_evidence_at(facts.get(key, []), leads[key]["stage_changed_at"], now),
                 explanation=explain(definition, attributes[key], facts.get(key, []), now),
                 routing={name: leads[key][name] for name in ROUTING_FIELDS},
             )
@@ -136,6 +141,15 @@ def leads_rescore_bulk(lead_ids: Iterable[int], *, definition: LeadDefinition, n
 
 
 ROUTING_FIELDS = ("account_owner_id", "country", "region", "industry", "company_size")
+
+
+def _evidence_at(facts: list[TouchpointFact], stage_changed_at: datetime, now: datetime) -> datetime:
+    """When a lead met the definition: at its latest touchpoint that counted — but not
+    before it entered its current stage (a touchpoint may predate the lead, or its
+    recycling), so its history stays in order; `now` when no touchpoint counted."""
+    if not facts:
+        return now
+    return min(max(max(fact.occurred_at for fact in facts), stage_changed_at), now)
 
 
 def _attributes(lead: Mapping) -> dict:

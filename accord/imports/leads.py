@@ -8,7 +8,6 @@ as history. Nothing here starts an SLA clock or notifies anyone (see accord.crm.
 import json
 
 import polars as pl
-from django.db.models.functions import Lower
 from django.utils.text import slugify
 
 from accord.core.text import FREE_MAIL_DOMAINS
@@ -195,6 +194,8 @@ def _update(frame: pl.DataFrame, run: Run) -> None:
         if custom != (lead["custom"] or {}):
             changes["custom"] = custom
         new_stage = row.get("stage")
+        if new_stage is not None and not _moves_forward(lead["stage"], new_stage):
+            new_stage = None  # history only moves on: a re-import never takes a customer back to mql
         if not changes and (new_stage is None or new_stage == lead["stage"]):
             run.summary.add("unchanged")
             continue
@@ -226,6 +227,23 @@ def _update(frame: pl.DataFrame, run: Run) -> None:
         leads_rescore_bulk(changed_ids, definition=run.definition, now=run.now)
 
 
+LIFECYCLE = (Stage.SUBSCRIBER, Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.CUSTOMER)
+
+
+def _moves_forward(current: str, new: str) -> bool:
+    """Whether a stage from a file may replace the stored one: a later lifecycle stage, or
+    leaving the funnel (recycled from sales, disqualified before becoming a customer)."""
+    if new == current:
+        return False
+    if new in LIFECYCLE and current in LIFECYCLE:
+        return LIFECYCLE.index(new) > LIFECYCLE.index(current)
+    if new == Stage.RECYCLED:
+        return current in (Stage.MQL, Stage.SAL, Stage.SQL)
+    if new == Stage.DISQUALIFIED:
+        return current not in (Stage.CUSTOMER, Stage.DISQUALIFIED)
+    return current == Stage.RECYCLED and new in (Stage.MQL, Stage.SAL, Stage.SQL, Stage.CUSTOMER)
+
+
 # --- inserts ----------------------------------------------------------------------------
 
 
@@ -249,12 +267,11 @@ def _accounts(frame: pl.DataFrame, run: Run) -> pl.Expr:
         ],
     )
     domains = set(keys["domain"].drop_nulls().to_list())
-    names = {n.lower() for n in keys["company"].drop_nulls().to_list()}
+    from accord.imports.accounts import accounts_by_name  # accounts.py builds on this module's owner helpers
+
     by_domain = bulk.ids_by(Account, "domain", domains)
-    by_name: dict[str, int] = {}
-    if names:
-        found = Account.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=bulk.values_in(list(names)))
-        by_name = {name.lower(): pk for name, pk in found.order_by("-pk").values_list("name", "pk")}
+    # The oldest account of that name, in any case (as live capture matches).
+    by_name = {name: found[0][0] for name, found in accounts_by_name(keys["company"].drop_nulls().to_list()).items()}
     fresh = (
         keys.filter(pl.col("company").is_not_null())
         .with_columns(pl.col("company").str.to_lowercase().alias("_name"))
@@ -300,6 +317,8 @@ def _insert(frame: pl.DataFrame, run: Run) -> None:
                 "created_at": pl.Datetime("us", "UTC"),
             }.get(name, pl.String)
             frame = frame.with_columns(pl.lit(None, dtype).alias(name))
+    # Scored as stored: an empty consent cell is "no consent", not "unknown".
+    frame = frame.with_columns(pl.col("consent_email").fill_null(False), pl.col("do_not_call").fill_null(False))
     campaigns = run.campaign_ids(set(frame["campaign"].drop_nulls().to_list()))
     frame = frame.with_columns(
         pl.col("created_at").fill_null(now),

@@ -10,8 +10,17 @@ from dataclasses import dataclass
 import polars as pl
 from django.db.models import F
 
+from accord.definitions.vectorised import casefold
 from accord.people.models import RoundRobinTurn, Team, Territory, User
 from accord.routing.services import is_available
+
+COLUMNS = {
+    "account_owner_id": pl.Int64,
+    "country": pl.String,
+    "region": pl.String,
+    "industry": pl.String,
+    "company_size": pl.Int64,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +39,10 @@ def _territory_condition(territory: Territory) -> pl.Expr:
         condition = condition & pl.col("country").is_in([c.code for c in territory.countries]).fill_null(False)
     if territory.regions:
         wanted = [r.casefold() for r in territory.regions]
-        condition = condition & pl.col("region").str.to_lowercase().is_in(wanted).fill_null(False)
+        condition = condition & casefold(pl.col("region")).is_in(wanted).fill_null(False)
     if territory.industries:
         wanted = [i.casefold() for i in territory.industries]
-        condition = condition & pl.col("industry").str.to_lowercase().is_in(wanted).fill_null(False)
+        condition = condition & casefold(pl.col("industry")).is_in(wanted).fill_null(False)
     if territory.min_company_size is not None:
         condition = condition & (pl.col("company_size") >= territory.min_company_size).fill_null(False)
     if territory.max_company_size is not None:
@@ -46,17 +55,15 @@ def route_many(leads: pl.DataFrame) -> list[BulkDecision]:
     industry, company_size), in row order. Must run in a transaction: it takes turns."""
     if leads.height == 0:
         return []
-    for name, dtype in (
-        ("account_owner_id", pl.Int64),
-        ("country", pl.String),
-        ("region", pl.String),
-        ("industry", pl.String),
-        ("company_size", pl.Int64),
-    ):
-        if name not in leads.columns:
-            leads = leads.with_columns(pl.lit(None, dtype).alias(name))
+    # Columns that are missing, or all empty (a frame built from dicts types them Null), as typed nulls.
+    leads = leads.select(
+        (pl.col(name).cast(dtype) if name in leads.columns else pl.lit(None, dtype)).alias(name)
+        for name, dtype in COLUMNS.items()
+    )
     users = {u.pk: u for u in User.objects.filter(role="sales_rep", is_active=True).select_related("team")}
     available = {pk: user for pk, user in users.items() if is_available(user)}
+    other_owners = set(leads["account_owner_id"].drop_nulls().unique().to_list()) - set(users)
+    users.update(User.objects.in_bulk(other_owners))  # named when they cannot take the lead
     territories = list(Territory.objects.select_related("team").order_by("priority", "name"))
     default_team = Team.objects.filter(is_default=True).first()
 
@@ -103,7 +110,7 @@ def route_many(leads: pl.DataFrame) -> list[BulkDecision]:
         decisions.append((team, rule, why))
         needs_turn[team.pk].append(position)
 
-    for team_id, positions in needs_turn.items():
+    for team_id, positions in sorted(needs_turn.items()):  # teams locked in one order: no deadlock
         chosen = _take_turns(team_id, len(positions), available)
         for position, rep in zip(positions, chosen, strict=True):
             team, rule, why = decisions[position]
