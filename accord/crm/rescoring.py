@@ -16,31 +16,15 @@ from django.db.models import F
 
 from accord.core.text import email_domain
 from accord.crm.models import NURTURE_STAGES, Lead, LeadEvent, Stage, Touchpoint
+from accord.crm.services import TEXT_FIELDS
 from accord.definitions.models import LeadDefinition
 from accord.definitions.scoring import Explanation, TouchpointFact, score_lead
 from accord.definitions.vectorised import score_frame
 from accord.routing.bulk import BulkDecision, route_many
 
-ATTRIBUTE_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "title",
-    "phone",
-    "region",
-    "industry",
-    "source",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "need",
-    "authority",
-    "budget",
-    "timeline",
-    "country",
-    "company_size",
-    "consent_email",
-)
+# The lead fields rules may test, besides email and campaign: the capture path's text fields
+# and the typed ones — one list, so bulk and per-lead scoring read the same attributes.
+ATTRIBUTE_FIELDS = (*TEXT_FIELDS, "country", "company_size", "consent_email")
 BATCH = 20_000
 
 
