@@ -84,12 +84,17 @@ class Run:
         """{cell value: campaign id}, creating campaigns the file names for the first time."""
         result = {}
         for value in values:
-            code = slugify(value)[:80] or "campaign"
+            code = campaign_code(value)
             if code not in self.campaigns:
                 self.campaigns[code] = Campaign.objects.get_or_create(code=code, defaults={"name": value[:200]})[0].pk
                 self.summary.add("campaigns created")
             result[value] = self.campaigns[code]
         return result
+
+
+def campaign_code(value: str) -> str:
+    """The code of the campaign a cell names: what rules test and what the next import finds."""
+    return slugify(value)[:80] or "campaign"
 
 
 def error(line: int, column: str, value, reason: str) -> RowError:

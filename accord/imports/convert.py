@@ -4,7 +4,6 @@ its column and why. Rows with any error are set aside; the rest come out typed."
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC
 
 import polars as pl
 from django_countries import countries
@@ -80,6 +79,13 @@ class Converted:
     errors: list[RowError]
 
 
+def lookup(expr: pl.Expr, table: dict, dtype: pl.DataType) -> pl.Expr:
+    """`expr` translated through `table`; values it does not hold become null."""
+    if not table:
+        return pl.lit(None, dtype)
+    return expr.replace_strict(list(table), list(table.values()), default=None, return_dtype=dtype)
+
+
 def chunk_frame(chunk: Chunk, header: list[str]) -> pl.DataFrame:
     frame = pl.DataFrame(chunk.rows, schema=[(name, pl.String) for name in header], orient="row")
     return frame.with_columns(pl.Series(LINE, chunk.lines, dtype=pl.Int64))
@@ -150,9 +156,7 @@ def _check(spec: Field, raw: pl.Expr, plan: Plan, lookups: Lookups) -> tuple[pl.
             return pl.when(ok).then(value), pl.when(present & ~ok).then(pl.lit("Not a valid email address."))
         case Type.COUNTRY:
             table = lookups.countries
-            value = raw.str.to_lowercase().replace_strict(
-                list(table), list(table.values()), default=None, return_dtype=pl.String
-            )
+            value = lookup(raw.str.to_lowercase(), table, pl.String)
             return value, failed(value, "Not a country name or ISO 3166 code.")
         case Type.INTEGER:
             number = raw.str.replace_all(r"[,\s_]", "").cast(pl.Float64, strict=False)
@@ -188,9 +192,7 @@ def _check(spec: Field, raw: pl.Expr, plan: Plan, lookups: Lookups) -> tuple[pl.
             return value, failed(value, f"Not one of: {', '.join(spec.choices)}.")
         case Type.USER:
             table = lookups.users
-            value = raw.str.to_lowercase().replace_strict(
-                list(table) or [""], list(table.values()) or [None], default=None, return_dtype=pl.Int64
-            )
+            value = raw.str.to_lowercase().pipe(lookup, table, pl.Int64)
             return value, pl.lit(None, pl.String)  # unknown people are the writer's call
     raise AssertionError(f"unhandled type {spec.type}")
 
@@ -275,7 +277,3 @@ def custom_merge(existing: dict, *encoded: str | None) -> dict:
         if text:
             merged.update(json.loads(text))
     return merged
-
-
-def utc(moment):
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment

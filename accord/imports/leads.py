@@ -8,41 +8,20 @@ as history. Nothing here starts an SLA clock or notifies anyone (see accord.crm.
 import json
 
 import polars as pl
-from django.utils.text import slugify
 
 from accord.core.text import FREE_MAIL_DOMAINS
 from accord.crm.models import NURTURE_STAGES, QUALIFIED_STAGES, Account, Lead, LeadEvent, Stage
 from accord.crm.rescoring import ATTRIBUTE_FIELDS, explain, leads_rescore_bulk
 from accord.definitions.vectorised import score_frame
 from accord.imports import bulk
-from accord.imports.context import Run, error
-from accord.imports.convert import CUSTOM, LINE, custom_merge
+from accord.imports.context import Run, campaign_code, error
+from accord.imports.convert import CUSTOM, LINE, custom_merge, lookup
 from accord.imports.reader import RowError
+from accord.imports.schema import LEAD_FIELDS
 from accord.routing.bulk import route_many
 
-UPDATABLE = (
-    "email",
-    "external_id",
-    "first_name",
-    "last_name",
-    "company",
-    "title",
-    "phone",
-    "country",
-    "region",
-    "industry",
-    "company_size",
-    "source",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "need",
-    "authority",
-    "budget",
-    "timeline",
-    "consent_email",
-    "do_not_call",
-)
+# Lead fields an import writes as they are; campaign, stage, owner and created_at are resolved.
+UPDATABLE = tuple(f.name for f in LEAD_FIELDS if f.name not in ("campaign", "stage", "owner", "created_at"))
 TEXT = tuple(
     name
     for name in UPDATABLE
@@ -87,9 +66,7 @@ def write_leads(frame: pl.DataFrame, run: Run) -> list[RowError]:
     ]
     errors += conflicts
     frame = frame.filter(~pl.col(LINE).is_in([e.line for e in conflicts]))
-    matched = frame.with_columns(
-        pl.col("_identity").replace_strict(existing, default=None, return_dtype=pl.Int64).alias("_id")
-    )
+    matched = frame.with_columns(lookup(pl.col("_identity"), existing, pl.Int64).alias("_id"))
     _update(matched.filter(pl.col("_id").is_not_null()), run)
     _insert(matched.filter(pl.col("_id").is_null()).drop("_id"), run)
     return errors
@@ -118,9 +95,7 @@ def user_ids(frame: pl.DataFrame, run: Run, name: str = "owner") -> pl.Expr:
     users = run.lookups.users
     return pl.coalesce(
         pl.col(name),
-        pl.col(f"{name}__raw")
-        .str.to_lowercase()
-        .replace_strict(list(users) or [""], list(users.values()) or [None], default=None, return_dtype=pl.Int64),
+        pl.col(f"{name}__raw").str.to_lowercase().pipe(lookup, users, pl.Int64),
     )
 
 
@@ -295,12 +270,8 @@ def _accounts(frame: pl.DataFrame, run: Run) -> pl.Expr:
             made = Account.objects.filter(name__in=bulk.values_in(no_domain), domain__isnull=True)
             for name, pk in made.values_list("name", "pk"):
                 by_name.setdefault(name.lower(), pk)
-    domain_ids = domain.replace_strict(
-        list(by_domain) or [""], list(by_domain.values()) or [None], default=None, return_dtype=pl.Int64
-    )
-    name_ids = company.str.to_lowercase().replace_strict(
-        list(by_name) or [""], list(by_name.values()) or [None], default=None, return_dtype=pl.Int64
-    )
+    domain_ids = domain.pipe(lookup, by_domain, pl.Int64)
+    name_ids = company.str.to_lowercase().pipe(lookup, by_name, pl.Int64)
     return pl.coalesce(domain_ids, name_ids)
 
 
@@ -324,11 +295,7 @@ def _insert(frame: pl.DataFrame, run: Run) -> None:
         pl.col("created_at").fill_null(now),
         _accounts(frame, run).alias("account_id"),
         user_ids(frame, run).alias("owner_id"),
-        pl.col("campaign")
-        .replace_strict(
-            list(campaigns) or [""], list(campaigns.values()) or [None], default=None, return_dtype=pl.Int64
-        )
-        .alias("campaign_id"),
+        pl.col("campaign").pipe(lookup, campaigns, pl.Int64).alias("campaign_id"),
         pl.when(pl.any_horizontal(pl.col(c).is_not_null() for c in CONTACT))
         .then(pl.lit(Stage.LEAD.value))
         .otherwise(pl.lit(Stage.SUBSCRIBER.value))
@@ -357,7 +324,6 @@ def _insert(frame: pl.DataFrame, run: Run) -> None:
         ),
     )
     # Routing: leads that end up MQLs with nobody named as their owner.
-    frame = frame.with_columns(pl.lit(None, pl.String).alias("_rule"), pl.lit(None, pl.Int64).alias("team_id"))
     to_route = frame.filter((pl.col("_stage") == Stage.MQL) & pl.col("owner_id").is_null())
     decisions = {}
     if to_route.height:
@@ -371,11 +337,7 @@ def _insert(frame: pl.DataFrame, run: Run) -> None:
             else {}
         )
         routing = to_route.select(
-            pl.col("account_id")
-            .replace_strict(
-                list(account_owner) or [0], list(account_owner.values()) or [None], default=None, return_dtype=pl.Int64
-            )
-            .alias("account_owner_id"),
+            pl.col("account_id").pipe(lookup, account_owner, pl.Int64).alias("account_owner_id"),
             "country",
             "region",
             "industry",
@@ -390,14 +352,7 @@ def _insert(frame: pl.DataFrame, run: Run) -> None:
     teams = run.user_teams
     frame = frame.with_columns(
         pl.when(routed).then(decided_owner).otherwise(pl.col("owner_id")).alias("owner_id"),
-        pl.when(routed)
-        .then(decided_team)
-        .otherwise(
-            pl.col("owner_id").replace_strict(
-                list(teams) or [0], list(teams.values()) or [None], default=None, return_dtype=pl.Int64
-            )
-        )
-        .alias("team_id"),
+        pl.when(routed).then(decided_team).otherwise(pl.col("owner_id").pipe(lookup, teams, pl.Int64)).alias("team_id"),
     )
 
     # Stored explanations for the leads the definition qualified (the reference scorer's words).
@@ -420,8 +375,8 @@ def _insert(frame: pl.DataFrame, run: Run) -> None:
         "external_id",
         pl.col("country").fill_null(""),
         "company_size",
-        pl.col("consent_email").fill_null(False),
-        pl.col("do_not_call").fill_null(False),
+        "consent_email",
+        "do_not_call",
         "campaign_id",
         "account_id",
         pl.col("_stage").alias("stage"),
@@ -447,32 +402,20 @@ def _insert(frame: pl.DataFrame, run: Run) -> None:
     by_external = bulk.ids_by(Lead, "external_id", no_email)
     frame = frame.with_columns(
         pl.coalesce(
-            pl.col("email").replace_strict(
-                list(ids) or [""], list(ids.values()) or [None], default=None, return_dtype=pl.Int64
-            ),
-            pl.col("external_id").replace_strict(
-                list(by_external) or [""], list(by_external.values()) or [None], default=None, return_dtype=pl.Int64
-            ),
+            pl.col("email").pipe(lookup, ids, pl.Int64),
+            pl.col("external_id").pipe(lookup, by_external, pl.Int64),
         ).alias("lead_id")
     )
     _insert_events(frame, run, decisions)
 
 
 def _by_key(decisions: dict, value) -> pl.Expr:
-    return pl.col("key").replace_strict(
-        list(decisions) or [0],
-        [value(d) for d in decisions.values()] or [None],
-        default=None,
-        return_dtype=pl.Int64,
-    )
+    return lookup(pl.col("key"), {key: value(d) for key, d in decisions.items()}, pl.Int64)
 
 
 def _campaign_codes(campaigns: dict[str, int]) -> pl.Expr:
     """The campaign attribute rules test is the campaign's code."""
-    codes = {value: slugify(value)[:80] for value in campaigns}
-    return pl.col("campaign").replace_strict(
-        list(codes) or [""], list(codes.values()) or [None], default=None, return_dtype=pl.String
-    )
+    return lookup(pl.col("campaign"), {value: campaign_code(value) for value in campaigns}, pl.String)
 
 
 def _custom_expr(parts: list[str]) -> pl.Expr:

@@ -10,7 +10,7 @@ import polars as pl
 from accord.crm.models import Lead, LeadEvent, Stage, Touchpoint
 from accord.imports import bulk
 from accord.imports.context import Run, error
-from accord.imports.convert import LINE
+from accord.imports.convert import LINE, lookup
 from accord.imports.reader import RowError
 
 OPTIONAL_TEXT = ("channel", "utm_source", "utm_medium", "utm_campaign", "note")
@@ -60,8 +60,8 @@ def _lead_ids(frame: pl.DataFrame, run: Run) -> tuple[pl.DataFrame, list[RowErro
     external = pl.col("lead_external_id") if "lead_external_id" in frame.columns else pl.lit(None, pl.String)
     frame = frame.with_columns(
         pl.coalesce(
-            email.replace_strict(by_email or {"": None}, default=None, return_dtype=pl.Int64),
-            external.replace_strict(by_external or {"": None}, default=None, return_dtype=pl.Int64),
+            email.pipe(lookup, by_email, pl.Int64),
+            external.pipe(lookup, by_external, pl.Int64),
         ).alias("lead_id")
     )
     missing = frame.filter(pl.col("lead_id").is_null())
@@ -88,9 +88,7 @@ def write_touchpoints(frame: pl.DataFrame, run: Run) -> list[RowError]:
         pl.coalesce(pl.col("external_id"), pl.Series([_stable_key(list(k)) for k in keys], dtype=pl.String)).alias(
             "external_id"
         ),
-        pl.col("campaign")
-        .replace_strict(campaigns or {"": None}, default=None, return_dtype=pl.Int64)
-        .alias("campaign_id"),
+        pl.col("campaign").pipe(lookup, campaigns, pl.Int64).alias("campaign_id"),
     )
     unique = frame.unique(subset="external_id", keep="first", maintain_order=True)
     run.summary.add("unchanged", frame.height - unique.height)
