@@ -7,13 +7,14 @@ Imports record history, so they start no SLA clocks and send no notifications: t
 qualified event is dated with the evidence (`evidence_at`), and routed leads wait in
 their rep's inbox."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
 from django.db.models import F
 
+from accord.core import bulk
 from accord.core.text import email_domain
 from accord.crm.models import NURTURE_STAGES, Lead, LeadEvent, Stage, Touchpoint
 from accord.crm.services import TEXT_FIELDS
@@ -46,15 +47,33 @@ def attributes_frame(rows: list[dict]) -> pl.DataFrame:
     )
 
 
-def explain(definition: LeadDefinition, attributes: Mapping, touchpoints: Iterable[TouchpointFact], now: datetime):
-    """The stored explanation of one qualified lead (the reference scorer's words)."""
+def _rule_attributes(attributes: Mapping) -> dict:
+    """A lead's row as the reference scorer reads it: email_domain derived, text nulls as ''."""
     attributes = dict(attributes)
     attributes["email"] = attributes.get("email") or ""
     attributes["email_domain"] = email_domain(attributes["email"]) if attributes["email"] else ""
     for name in ("country", "campaign", *ATTRIBUTE_FIELDS):
         if attributes.get(name) is None and name not in ("company_size", "consent_email"):
             attributes[name] = ""
-    return score_lead(definition.parsed, attributes, touchpoints, now=now)
+    return attributes
+
+
+def explain(definition: LeadDefinition, attributes: Mapping, touchpoints: Iterable[TouchpointFact], now: datetime):
+    """The stored explanation of one qualified lead (the reference scorer's words)."""
+    return score_lead(definition.parsed, _rule_attributes(attributes), touchpoints, now=now)
+
+
+def explain_untouched(
+    definition: LeadDefinition, rows: Iterable[Mapping], signatures: Iterable[str], now: datetime
+) -> Iterator[Explanation]:
+    """`explain` of each of many leads without touchpoints, given their `score_frame`
+    signatures: computed once per distinct signature (a million imported leads share a few
+    dozen); equal signatures share one Explanation, which callers must not change."""
+    memo: dict[str, Explanation] = {}
+    for row, signature in zip(rows, signatures, strict=True):
+        if signature not in memo:
+            memo[signature] = explain(definition, row, (), now)
+        yield memo[signature]
 
 
 def leads_rescore_bulk(lead_ids: Iterable[int], *, definition: LeadDefinition, now: datetime) -> dict[str, int]:
@@ -69,7 +88,7 @@ def leads_rescore_bulk(lead_ids: Iterable[int], *, definition: LeadDefinition, n
         leads = {
             lead["id"]: lead
             for lead in Lead.objects.select_for_update(of=("self",))
-            .filter(pk__in=batch)
+            .filter(pk__in=bulk.values_in(batch))
             .values(
                 "id",
                 "email",
@@ -82,19 +101,20 @@ def leads_rescore_bulk(lead_ids: Iterable[int], *, definition: LeadDefinition, n
             )
         }
         touches = pl.DataFrame(
-            list(Touchpoint.objects.filter(lead_id__in=batch).values_list("lead_id", "type", "occurred_at")),
+            list(
+                Touchpoint.objects.filter(lead_id__in=bulk.values_in(batch)).values_list(
+                    "lead_id", "type", "occurred_at"
+                )
+            ),
             schema={"key": pl.Int64, "type": pl.String, "occurred_at": pl.Datetime("us", "UTC")},
             orient="row",
         )
         attributes = {key: _attributes(lead) for key, lead in leads.items()}
         scores = score_frame(definition.parsed, attributes_frame(list(attributes.values())), touches, now=now)
-        Lead.objects.bulk_update(
-            [
-                Lead(pk=key, score_fit=fit, score_engagement=engagement, score_total=total, scored_at=now)
-                for key, fit, engagement, total in scores.select("key", "fit", "engagement", "total").iter_rows()
-            ],
+        bulk.update_rows(
+            Lead,
             ["score_fit", "score_engagement", "score_total", "scored_at"],
-            batch_size=1000,
+            scores.select("fit", "engagement", "total", pl.lit(now).alias("scored_at"), "key").rows(),
         )
         counts["rescored"] += scores.height
         newly = [

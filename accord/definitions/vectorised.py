@@ -222,7 +222,12 @@ def score_frame(
     touchpoints: pl.DataFrame | None,
     *,
     now: datetime,
+    signature: bool = False,
 ) -> pl.DataFrame:
+    """Scores of `leads` (one row per key). With `signature`, also a `signature` column: one
+    character per fit and negative rule (matched or not) and per sales-ready requirement
+    (met or not) — all that `score_lead` reads of a lead's attributes, so leads with equal
+    signatures and the same touchpoints have equal explanations."""
     rules = [*document.fit_rules, *document.negative_rules]
     prepared = _prepare(leads, (rule.when for rule in rules))
     schema = leads.schema
@@ -236,6 +241,7 @@ def score_frame(
         _points(document.negative_rules, schema).alias("negative"),
         knockout.alias("knockout"),
         _requirements(document, schema).alias("requirements_met"),
+        *([_signature(document, schema).alias("signature")] if signature else []),
     )
     engagement = _engagement(document, leads, touchpoints, now)
     scored = base.join(engagement, on="key", how="left").with_columns(pl.col("engagement").fill_null(0.0))
@@ -257,7 +263,15 @@ def score_frame(
         qualified.alias("qualified"),
         pl.when(pl.col("knockout").is_null()).then(pl.col("fast_track")).alias("fast_track"),
         "knockout",
+        *(["signature"] if signature else []),
     )
+
+
+def _signature(document: DefinitionDocument, schema: pl.Schema) -> pl.Expr:
+    checks = [_condition(rule.when, schema) for rule in (*document.fit_rules, *document.negative_rules)]
+    checks += _requirement_checks(document, schema)
+    bits = [pl.when(check).then(pl.lit("1")).otherwise(pl.lit("0")) for check in checks]
+    return pl.concat_str(bits) if bits else pl.lit("")
 
 
 def _present(name: str, schema: pl.Schema) -> pl.Expr:
@@ -271,12 +285,18 @@ def _present(name: str, schema: pl.Schema) -> pl.Expr:
     return column.is_not_null()
 
 
-def _requirements(document: DefinitionDocument, schema: pl.Schema) -> pl.Expr:
-    met = pl.lit(True)
+def _requirement_checks(document: DefinitionDocument, schema: pl.Schema) -> list[pl.Expr]:
+    checks = []
     if document.requirements.contact:
         named = _present("first_name", schema) | _present("last_name", schema)
         reachable = _present("company", schema) | _present("phone", schema)
-        met = met & named & reachable
-    for name in document.requirements.required_fields():
-        met = met & _present(name, schema)
+        checks.append(named & reachable)
+    checks += [_present(name, schema) for name in document.requirements.required_fields()]
+    return checks
+
+
+def _requirements(document: DefinitionDocument, schema: pl.Schema) -> pl.Expr:
+    met = pl.lit(True)
+    for check in _requirement_checks(document, schema):
+        met = met & check
     return met

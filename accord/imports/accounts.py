@@ -1,14 +1,15 @@
 """Writing a chunk of typed account rows: match on the domain, else on the name (any case),
 update what changed (an empty cell never erases), create the rest."""
 
+import string
 from collections.abc import Iterable
 
 import polars as pl
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from accord.core import bulk
 from accord.crm.models import Account
-from accord.imports import bulk
 from accord.imports.context import Run
 from accord.imports.convert import LINE
 from accord.imports.leads import resolve_owners, user_ids
@@ -29,8 +30,11 @@ def bare_domain(column: pl.Expr) -> pl.Expr:
     return pl.when(domain != "").then(domain)
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def _ascii_lower(text: str) -> str:
-    return "".join(char.lower() if char.isascii() else char for char in text)
+    return text.translate(_ASCII_LOWER)
 
 
 def accounts_by_name(names: Iterable[str]) -> dict[str, list[tuple[int, str | None]]]:

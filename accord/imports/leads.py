@@ -9,11 +9,11 @@ import json
 
 import polars as pl
 
+from accord.core import bulk
 from accord.core.text import FREE_MAIL_DOMAINS
 from accord.crm.models import NURTURE_STAGES, QUALIFIED_STAGES, Account, Lead, LeadEvent, Stage
-from accord.crm.rescoring import ATTRIBUTE_FIELDS, explain, leads_rescore_bulk
+from accord.crm.rescoring import ATTRIBUTE_FIELDS, explain_untouched, leads_rescore_bulk
 from accord.definitions.vectorised import score_frame
-from accord.imports import bulk
 from accord.imports.context import Run, campaign_code, error
 from accord.imports.convert import CUSTOM, LINE, custom_merge, lookup
 from accord.imports.reader import RowError
@@ -307,14 +307,17 @@ def _insert(frame: pl.DataFrame, run: Run) -> None:
         attributes = frame.select("key", *ATTRIBUTE_FIELDS, "email", _campaign_codes(campaigns)).with_columns(
             pl.col("email").str.split("@").list.last().fill_null("").alias("email_domain"),
         )
-        scores = score_frame(definition.parsed, attributes, None, now=now)
-        frame = frame.join(scores.select("key", "fit", "engagement", "total", "qualified"), on="key", how="left")
+        scores = score_frame(definition.parsed, attributes, None, now=now, signature=True)
+        frame = frame.join(
+            scores.select("key", "fit", "engagement", "total", "qualified", "signature"), on="key", how="left"
+        )
     else:
         frame = frame.with_columns(
             pl.lit(0.0).alias("fit"),
             pl.lit(0.0).alias("engagement"),
             pl.lit(0.0).alias("total"),
             pl.lit(False).alias("qualified"),
+            pl.lit("").alias("signature"),
         )
     by_score = pl.col("stage").is_null() & pl.col("qualified") & pl.col("_initial").is_in(list(NURTURE_STAGES))
     frame = frame.with_columns(
@@ -356,15 +359,20 @@ def _insert(frame: pl.DataFrame, run: Run) -> None:
     )
 
     # Stored explanations for the leads the definition qualified (the reference scorer's words).
-    explanations = {}
+    explanations: dict[int, str] = {}
     if definition is not None:
         chosen = frame.filter(pl.col("_by_score")).select("key", *ATTRIBUTE_FIELDS, "email", _campaign_codes(campaigns))
-        for row in chosen.iter_rows(named=True):
-            explanations[row["key"]] = explain(definition, row, [], now)
+        texts: dict[int, str] = {}  # id of a shared Explanation → its JSON
+        rows = chosen.iter_rows(named=True)
+        signatures = frame.filter(pl.col("_by_score"))["signature"].to_list()
+        for key, explanation in zip(
+            chosen["key"].to_list(), explain_untouched(definition, rows, signatures, now), strict=True
+        ):
+            if id(explanation) not in texts:
+                texts[id(explanation)] = json.dumps(explanation.as_dict())
+            explanations[key] = texts[id(explanation)]
     qualification = pl.Series(
-        "qualification",
-        [json.dumps(explanations[k].as_dict()) if k in explanations else "{}" for k in frame["key"].to_list()],
-        dtype=pl.String,
+        "qualification", [explanations.get(k, "{}") for k in frame["key"].to_list()], dtype=pl.String
     )
 
     qualified = pl.col("_stage").is_in([s.value for s in QUALIFIED_STAGES])

@@ -16,8 +16,8 @@ from decimal import Decimal
 
 import polars as pl
 
+from accord.core import bulk
 from accord.crm.models import Account, Lead, LeadEvent, Opportunity, SalesStage, Stage
-from accord.imports import bulk
 from accord.imports.accounts import account_match, accounts_by_name
 from accord.imports.context import Run, error
 from accord.imports.convert import LINE

@@ -7,8 +7,8 @@ import hashlib
 
 import polars as pl
 
+from accord.core import bulk
 from accord.crm.models import Lead, LeadEvent, Stage, Touchpoint
-from accord.imports import bulk
 from accord.imports.context import Run, error
 from accord.imports.convert import LINE, lookup
 from accord.imports.reader import RowError

@@ -297,3 +297,39 @@ def test_score_frame_equals_score_lead(document, population):
     expected = [reference(document, lead, rows) for lead, rows in population]
 
     assert bulk(document, people, touches) == expected
+
+
+@st.composite
+def look_alikes(draw):
+    """Leads drawn from a few values per field, so many share what the rules read while
+    differing elsewhere — the case the memo of `explain_untouched` is for."""
+    pool = {name: draw(st.lists(st.one_of(st.none(), TEXTS), min_size=1, max_size=2)) for name in TEXT_FIELDS}
+    pool["email"] += ["ann@Acme.com", "bob@gmail.com"]
+    population = [
+        {name: draw(st.sampled_from(values)) for name, values in pool.items()}
+        | {"company_size": draw(st.sampled_from([None, 10, 60])), "consent_email": draw(st.sampled_from([None, True]))}
+        for _ in range(draw(st.integers(1, 12)))
+    ]
+    for lead in population:  # as the import derives it
+        lead["email_domain"] = (lead["email"] or "").rsplit("@", 1)[-1]
+    return population
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=documents(), population=look_alikes())
+def test_explanations_by_signature_equal_explaining_each_lead(document, population):
+    from accord.crm.rescoring import explain, explain_untouched
+    from accord.definitions.models import LeadDefinition
+
+    definition = LeadDefinition(document=document.model_dump(mode="json"))
+    frame = pl.DataFrame(
+        [{name: lead.get(name) for name in SCHEMA} | {"key": key} for key, lead in enumerate(population)],
+        schema=SCHEMA,
+    )
+    signatures = score_frame(document, frame, None, now=NOW, signature=True).sort("key")["signature"].to_list()
+
+    shared = explain_untouched(definition, population, signatures, NOW)
+
+    assert [(e.as_dict(), e.total) for e in shared] == [
+        (e.as_dict(), e.total) for e in (explain(definition, lead, [], NOW) for lead in population)
+    ]

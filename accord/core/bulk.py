@@ -1,6 +1,6 @@
-"""The few database operations imports do in bulk, at the speed the database allows:
-COPY on PostgreSQL, one prepared statement for many rows on SQLite. Everything runs on
-Django's connection, inside the caller's transaction."""
+"""The few database operations done in bulk (imports, rescoring), at the speed the
+database allows: COPY on PostgreSQL, one prepared statement for many rows on SQLite.
+Everything runs on Django's connection, inside the caller's transaction."""
 
 import json
 from collections.abc import Iterable, Sequence
@@ -102,7 +102,7 @@ def update_rows(model: type[models.Model], fields: list[str], rows: list[tuple])
         return
     prep = [model._meta.get_field(f) for f in fields]
     rows = [
-        (*(field.get_db_prep_save(value, connection) for field, value in zip(prep, row, strict=False)), row[-1])
+        (*(field.get_db_prep_save(value, connection) for field, value in zip(prep, row[:-1], strict=True)), row[-1])
         for row in rows
     ]
     table = connection.ops.quote_name(model._meta.db_table)
