@@ -13,7 +13,8 @@ from accord.people.models import User
 TRANSITIONS: dict[str, frozenset[str]] = {
     Stage.SUBSCRIBER: frozenset({Stage.LEAD, Stage.MQL, Stage.DISQUALIFIED}),
     Stage.LEAD: frozenset({Stage.MQL, Stage.RECYCLED, Stage.DISQUALIFIED}),
-    Stage.MQL: frozenset({Stage.SAL, Stage.RECYCLED, Stage.DISQUALIFIED}),
+    # mql → lead: a new definition no longer qualifies an MQL that no rep has picked up.
+    Stage.MQL: frozenset({Stage.LEAD, Stage.SAL, Stage.RECYCLED, Stage.DISQUALIFIED}),
     Stage.SAL: frozenset({Stage.SQL, Stage.RECYCLED, Stage.DISQUALIFIED}),
     Stage.SQL: frozenset({Stage.CUSTOMER, Stage.RECYCLED}),
     Stage.CUSTOMER: frozenset(),

@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
+from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accord.core import bulk
 from accord.core.text import email_domain
+from accord.crm.events import stage_change
 from accord.crm.models import NURTURE_STAGES, Lead, LeadEvent, Stage, Touchpoint
-from accord.crm.services import TEXT_FIELDS
-from accord.definitions.models import LeadDefinition
+from accord.crm.services import TEXT_FIELDS, lead_rescore
+from accord.definitions.models import DefinitionEvent, LeadDefinition, Rescore
 from accord.definitions.scoring import Explanation, TouchpointFact, score_lead
 from accord.definitions.vectorised import score_frame
 from accord.routing.bulk import BulkDecision, route_many
@@ -27,6 +30,8 @@ from accord.routing.bulk import BulkDecision, route_many
 # and the typed ones — one list, so bulk and per-lead scoring read the same attributes.
 ATTRIBUTE_FIELDS = (*TEXT_FIELDS, "country", "company_size", "consent_email")
 BATCH = 20_000
+LIVE_BATCH = 5_000  # an activation commits per batch: short locks, visible progress
+CLOSED_STAGES = (Stage.CUSTOMER, Stage.DISQUALIFIED)
 
 
 def attributes_frame(rows: list[dict]) -> pl.DataFrame:
@@ -77,53 +82,71 @@ def explain_untouched(
 
 
 def leads_rescore_bulk(lead_ids: Iterable[int], *, definition: LeadDefinition, now: datetime) -> dict[str, int]:
-    """Rescore the given stored leads in batches; returns counts of what happened. Runs in
-    the caller's transaction."""
+    """Rescore stored leads after an import, in batches, in the caller's transaction: the
+    newly qualified become MQLs dated by their evidence and are routed, as history (no
+    SLA clock, no notification). Returns counts of what happened."""
     ids = sorted(set(lead_ids))
-    counts = {"rescored": 0, "qualified": 0}
+    counts = dict.fromkeys(("rescored", "qualified"), 0)
     for start in range(0, len(ids), BATCH):
-        batch = ids[start : start + BATCH]
-        # Locked like lead_rescore locks its lead: a capture or a touchpoint arriving meanwhile
-        # waits, so no lead is qualified and routed twice.
-        leads = {
-            lead["id"]: lead
-            for lead in Lead.objects.select_for_update(of=("self",))
-            .filter(pk__in=bulk.values_in(batch))
-            .values(
-                "id",
-                "email",
-                "stage",
-                "stage_changed_at",
-                "nurture_since",
-                *ATTRIBUTE_FIELDS,
-                campaign_code=F("campaign__code"),
-                account_owner_id=F("account__owner_id"),
-            )
-        }
-        touches = pl.DataFrame(
-            list(
-                Touchpoint.objects.filter(lead_id__in=bulk.values_in(batch)).values_list(
-                    "lead_id", "type", "occurred_at"
-                )
-            ),
-            schema={"key": pl.Int64, "type": pl.String, "occurred_at": pl.Datetime("us", "UTC")},
-            orient="row",
+        _rescore_batch(ids[start : start + BATCH], definition=definition, now=now, live=False, counts=counts)
+    return counts
+
+
+def _rescore_batch(batch: list[int], *, definition: LeadDefinition, now: datetime, live: bool, counts: dict) -> None:
+    """Score `batch` under `definition` and store the scores. Nurture leads take the version
+    (their explanation is computed when asked for, under whichever version is asked);
+    those that now meet it qualify. `live`: they qualify now, through `lead_rescore` (routed,
+    SLA clock, notifications), and an unassigned MQL that no longer meets it returns to
+    nurture. Otherwise (imports): they qualify at their evidence time, routed in bulk."""
+    # Locked like lead_rescore locks its lead: a capture or a touchpoint arriving meanwhile
+    # waits, so no lead is qualified and routed twice.
+    leads = {
+        lead["id"]: lead
+        for lead in Lead.objects.select_for_update(of=("self",))
+        .filter(pk__in=bulk.values_in(batch))
+        .values(
+            "id",
+            "email",
+            "stage",
+            "stage_changed_at",
+            "nurture_since",
+            "owner_id",
+            *ATTRIBUTE_FIELDS,
+            campaign_code=F("campaign__code"),
+            account_owner_id=F("account__owner_id"),
         )
-        attributes = {key: _attributes(lead) for key, lead in leads.items()}
-        scores = score_frame(definition.parsed, attributes_frame(list(attributes.values())), touches, now=now)
-        bulk.update_rows(
-            Lead,
-            ["score_fit", "score_engagement", "score_total", "scored_at"],
-            scores.select("fit", "engagement", "total", pl.lit(now).alias("scored_at"), "key").rows(),
-        )
-        counts["rescored"] += scores.height
-        newly = [
-            key
-            for key, qualified in scores.select("key", "qualified").iter_rows()
-            if qualified and leads[key]["stage"] in NURTURE_STAGES
-        ]
-        if not newly:
-            continue
+    }
+    touches = pl.DataFrame(
+        list(
+            Touchpoint.objects.filter(lead_id__in=bulk.values_in(batch)).values_list("lead_id", "type", "occurred_at")
+        ),
+        schema={"key": pl.Int64, "type": pl.String, "occurred_at": pl.Datetime("us", "UTC")},
+        orient="row",
+    )
+    attributes = {key: _attributes(lead) for key, lead in leads.items()}
+    scores = score_frame(definition.parsed, attributes_frame(list(attributes.values())), touches, now=now)
+    bulk.update_rows(
+        Lead,
+        ["score_fit", "score_engagement", "score_total", "scored_at"],
+        scores.select("fit", "engagement", "total", pl.lit(now).alias("scored_at"), "key").rows(),
+    )
+    counts["rescored"] += scores.height
+    qualified = dict(scores.select("key", "qualified").iter_rows())
+    nurture = [key for key in leads if leads[key]["stage"] in NURTURE_STAGES]
+    newly = [key for key in nurture if qualified[key]]
+    bulk.update_rows(
+        Lead, ["definition", "qualification"], [(definition.pk, {}, key) for key in nurture if not qualified[key]]
+    )
+    if live:
+        # Only with ids: on PostgreSQL `values_in` of none is a text[], which no bigint id equals.
+        if newly:
+            _qualify_live(newly, definition=definition, now=now)
+        lapsed = [key for key, lead in leads.items() if lead["stage"] == Stage.MQL and not lead["owner_id"]]
+        lapsed = [key for key in lapsed if not qualified[key]]
+        if lapsed:
+            _lapse(lapsed, definition=definition, now=now)
+        counts["returned to nurture"] = counts.get("returned to nurture", 0) + len(lapsed)
+    elif newly:
         facts: dict[int, list[TouchpointFact]] = {}
         for key, kind, moment in touches.filter(pl.col("key").is_in(newly)).iter_rows():
             since = attributes[key]["nurture_since"]
@@ -140,8 +163,72 @@ def leads_rescore_bulk(lead_ids: Iterable[int], *, definition: LeadDefinition, n
             for key in newly
         ]
         qualify_and_route(hand_offs, definition=definition)
-        counts["qualified"] += len(newly)
-    return counts
+    counts["qualified"] += len(newly)
+
+
+def _qualify_live(lead_ids: list[int], *, definition: LeadDefinition, now: datetime) -> None:
+    # The one-lead path: routed, SLA clock started, rep notified — "qualified under vN".
+    for lead in Lead.objects.filter(pk__in=bulk.values_in(lead_ids)).select_related("campaign").order_by("pk"):
+        lead_rescore(lead, at=now, actor=None, definition=definition)
+
+
+def _lapse(lead_ids: list[int], *, definition: LeadDefinition, now: datetime) -> None:
+    """MQLs nobody has picked up (no rep, so no SLA clock runs) that the new version no
+    longer qualifies go back to nurture, out of the team's queue."""
+    for lead in Lead.objects.filter(pk__in=bulk.values_in(lead_ids)).order_by("pk"):
+        lead.definition, lead.qualification, lead.team = definition, {}, None
+        stage_change(
+            lead,
+            Stage.LEAD,
+            actor=None,
+            at=now,
+            definition=definition,
+            reason="definition",
+            note=f"No longer qualified under v{definition.version}",
+            save_fields=["definition", "qualification", "team"],
+        )
+
+
+def rescore_run(rescore_id: int, *, now: datetime | None = None) -> bool:
+    """The worker's half of an activation: rescore every open lead under the activated
+    version, one committed batch at a time so its progress shows. Safe to run again after
+    a crash (qualified leads are not qualified twice). Stops when another version has been
+    activated meanwhile. Returns whether it ran to the end."""
+    rescore = Rescore.objects.select_related("definition").get(pk=rescore_id)
+    if rescore.status == Rescore.Status.DONE:
+        return True
+    definition = rescore.definition
+    ids = list(Lead.objects.exclude(stage__in=CLOSED_STAGES).order_by("pk").values_list("pk", flat=True))
+    counts = {"rescored": 0, "qualified": 0, "returned to nurture": 0}
+    Rescore.objects.filter(pk=rescore_id).update(
+        status=Rescore.Status.RUNNING, total=len(ids), done=0, started_at=timezone.now(), error=""
+    )
+    try:
+        for start in range(0, len(ids), LIVE_BATCH):
+            with transaction.atomic():
+                current = LeadDefinition.objects.select_for_update().get(pk=definition.pk)
+                if current.status != LeadDefinition.Status.ACTIVE:
+                    counts["stopped: superseded"] = 1
+                    break
+                _rescore_batch(
+                    ids[start : start + LIVE_BATCH],
+                    definition=current,
+                    now=now or timezone.now(),
+                    live=True,
+                    counts=counts,
+                )
+                Rescore.objects.filter(pk=rescore_id).update(done=min(len(ids), start + LIVE_BATCH), counts=counts)
+    except Exception as error:
+        Rescore.objects.filter(pk=rescore_id).update(
+            status=Rescore.Status.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
+        )
+        raise
+    finished = timezone.now()
+    Rescore.objects.filter(pk=rescore_id).update(status=Rescore.Status.DONE, counts=counts, finished_at=finished)
+    DefinitionEvent.objects.create(
+        definition=definition, kind=DefinitionEvent.Kind.RESCORED, occurred_at=finished, data=counts
+    )
+    return "stopped: superseded" not in counts
 
 
 ROUTING_FIELDS = ("account_owner_id", "country", "region", "industry", "company_size")

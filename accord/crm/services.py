@@ -305,6 +305,21 @@ def lead_attributes(lead: Lead) -> dict[str, Any]:
     return attributes
 
 
+def lead_facts(lead: Lead) -> list[TouchpointFact]:
+    """The touchpoints that count for the lead's engagement."""
+    touchpoints = lead.touchpoints.all()
+    if lead.stage == Stage.RECYCLED and lead.nurture_since:
+        # Recycled leads re-qualify on fresh engagement, not on what sales already judged.
+        touchpoints = touchpoints.filter(occurred_at__gt=lead.nurture_since)
+    return [TouchpointFact(t, o) for t, o in touchpoints.values_list("type", "occurred_at")]
+
+
+def lead_explain(lead: Lead, definition: LeadDefinition, *, at: datetime | None = None) -> Explanation:
+    """Why `lead` does or does not qualify under `definition` (any version, drafts included)
+    as of `at`: the points per rule, each requirement, the threshold. Changes nothing."""
+    return score_lead(definition.parsed, lead_attributes(lead), lead_facts(lead), now=at or timezone.now())
+
+
 def lead_rescore(
     lead: Lead,
     *,
@@ -320,13 +335,7 @@ def lead_rescore(
     definition = definition or definition_active()
     if definition is None:
         return None
-    facts: list[TouchpointFact] = []
-    if has_touchpoints:
-        touchpoints = lead.touchpoints.all()
-        if lead.stage == Stage.RECYCLED and lead.nurture_since:
-            # Recycled leads re-qualify on fresh engagement, not on what sales already judged.
-            touchpoints = touchpoints.filter(occurred_at__gt=lead.nurture_since)
-        facts = [TouchpointFact(t, o) for t, o in touchpoints.values_list("type", "occurred_at")]
+    facts = lead_facts(lead) if has_touchpoints else []
     explanation = score_lead(definition.parsed, lead_attributes(lead), facts, now=at)
     lead.score_fit, lead.score_engagement = explanation.fit, explanation.engagement
     lead.score_total, lead.scored_at = explanation.total, at

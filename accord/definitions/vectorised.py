@@ -21,9 +21,11 @@ fast_track, knockout.
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+import numpy as np
 import polars as pl
 
 from accord.definitions.document import Condition, DefinitionDocument, Op
+from accord.definitions.rounding import round2_array
 from accord.definitions.scoring import SECONDS_PER_DAY
 
 NUMERIC = (Op.GT, Op.GTE, Op.LT, Op.LTE)
@@ -213,7 +215,8 @@ def _engagement(document: DefinitionDocument, leads: pl.DataFrame, touchpoints: 
 
 def _round2(series: pl.Series) -> pl.Series:
     # Python's round(), exactly as score_lead rounds (Polars rounds the decimal text instead).
-    return pl.Series(series.name, [round(value, 2) for value in series.to_list()], dtype=pl.Float64)
+    values = series.cast(pl.Float64).to_numpy()
+    return pl.Series(series.name, round2_array(np.ascontiguousarray(values)), dtype=pl.Float64)
 
 
 def score_frame(
@@ -223,11 +226,13 @@ def score_frame(
     *,
     now: datetime,
     signature: bool = False,
+    detail: bool = False,
 ) -> pl.DataFrame:
     """Scores of `leads` (one row per key). With `signature`, also a `signature` column: one
     character per fit and negative rule (matched or not) and per sales-ready requirement
     (met or not) — all that `score_lead` reads of a lead's attributes, so leads with equal
-    signatures and the same touchpoints have equal explanations."""
+    signatures and the same touchpoints have equal explanations. With `detail`, also
+    `requirements_met` (every sales-ready requirement is met)."""
     rules = [*document.fit_rules, *document.negative_rules]
     prepared = _prepare(leads, (rule.when for rule in rules))
     schema = leads.schema
@@ -264,6 +269,7 @@ def score_frame(
         pl.when(pl.col("knockout").is_null()).then(pl.col("fast_track")).alias("fast_track"),
         "knockout",
         *(["signature"] if signature else []),
+        *(["requirements_met"] if detail else []),
     )
 
 
