@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accord.web import imports, views
+from accord.web import definitions, imports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -30,4 +30,32 @@ urlpatterns = [
     path("imports/<int:job_id>/", imports.import_detail, name="import_detail"),
     path("imports/<int:job_id>/start/", imports.import_start, name="import_start"),
     path("imports/<int:job_id>/errors.csv", imports.import_errors, name="import_errors"),
+    path("definitions/", definitions.definition_list, name="definition_list"),
+    path("definitions/new/", definitions.definition_new, name="definition_new"),
+    path("definitions/import/", definitions.definition_import, name="definition_import"),
+    path("definitions/signatories/", definitions.definition_signatories, name="definition_signatories"),
+    path("definitions/<int:definition_id>/", definitions.definition_detail, name="definition_detail"),
+    path("definitions/<int:definition_id>/edit/", definitions.definition_edit, name="definition_edit"),
+    path("definitions/<int:definition_id>/delete/", definitions.definition_delete, name="definition_delete"),
+    path("definitions/<int:definition_id>/copy/", definitions.definition_copy, name="definition_copy"),
+    path("definitions/<int:definition_id>/propose/", definitions.definition_propose, name="definition_propose"),
+    path("definitions/<int:definition_id>/sign/", definitions.definition_sign, name="definition_sign"),
+    path(
+        "definitions/<int:definition_id>/request-changes/",
+        definitions.definition_request_changes,
+        name="definition_request_changes",
+    ),
+    path("definitions/<int:definition_id>/comment/", definitions.definition_comment, name="definition_comment"),
+    path("definitions/<int:definition_id>/rescore/", definitions.definition_rescore, name="definition_rescore"),
+    path("definitions/<int:definition_id>/export.json", definitions.definition_export, name="definition_export"),
+    path(
+        "definitions/<int:definition_id>/compare/",
+        definitions.definition_compare_with,
+        name="definition_compare_with",
+    ),
+    path(
+        "definitions/<int:old_id>/compare/<int:new_id>/",
+        definitions.definition_compare,
+        name="definition_compare",
+    ),
 ]

@@ -17,12 +17,15 @@ from django.views.decorators.http import require_POST
 
 from accord.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from accord.crm import policies, selectors, services
-from accord.crm.models import WITH_SALES, Opportunity, Stage
+from accord.crm.models import QUALIFIED_STAGES, WITH_SALES, Opportunity, Stage
+from accord.definitions.document import STAGE_FIELDS
+from accord.definitions.selectors import definition_active
 from accord.exports import rows as exports
 from accord.exports.formats import csv_lines, csv_safe
 from accord.notifications.services import notifications_mark_read
 from accord.people.models import Role
 from accord.reports.selectors import FUNNEL_STEPS, funnel_report
+from accord.web.definition_forms import ExplainForm
 from accord.web.forms import (
     ActivityForm,
     AssignForm,
@@ -218,6 +221,31 @@ def lead_new(request):
     return render(request, "accord/lead_form.html", {"form": form})
 
 
+def _why(request, lead) -> dict:
+    """The lead page's "why". A lead with sales keeps the explanation recorded when it was
+    handed over; any other lead is explained live under the active version — and any lead
+    under the version asked for (`?definition=<id>`, drafts included)."""
+    form = ExplainForm(request.GET if "definition" in request.GET else None, auto_id="id_why_%s")
+    chosen = form.cleaned_data["definition"] if form.is_bound and form.is_valid() else None
+    definition = chosen or (None if lead.stage in QUALIFIED_STAGES else definition_active())
+    why = {"form": form, "chosen": chosen is not None, "definition": definition or lead.definition}
+    if definition is None:
+        why.update(stored=True, explanation=lead.qualification or {})
+    else:
+        explanation = services.lead_explain(lead, definition, at=timezone.now())
+        why.update(
+            stored=False,
+            explanation=explanation.as_dict(),
+            fit=explanation.fit,
+            engagement=explanation.engagement,
+            negative=explanation.negative,
+            total=explanation.total,
+        )
+    requirements = why["explanation"].get("requirements") or {}
+    why["requirements"] = [(name, requirements[name]) for name in ("contact", *STAGE_FIELDS) if name in requirements]
+    return why
+
+
 @login_required
 def lead_detail(request, lead_id: int):
     try:
@@ -247,6 +275,7 @@ def lead_detail(request, lead_id: int):
         "convert_form": ConvertForm(),
         "close_form": CloseForm(),
         "stage_form": StageForm(),
+        "why": _why(request, lead),
     }
     return render(request, "accord/lead_detail.html", context)
 

@@ -116,9 +116,11 @@ def test_bad_input_shows_the_field_error_and_writes_nothing(world, field, value,
     html = response.content.decode()
     assert response.status_code == 200
     assert re.findall(r'<p class="error" role="alert" id="([\w-]+)">([^<]+)</p>', html) == [
-        (f"id_{field}-error", error.replace("'", "&#x27;"))
+        (f"id_{field}_error", error.replace("'", "&#x27;"))
     ]
     assert re.search(rf'<div class="field invalid">\s*<label for="id_{field}">', html)
+    # The invalid input points screen readers at its error.
+    assert re.search(rf'<(input|select)[^>]*aria-describedby="id_{field}_error"[^>]*id="id_{field}"', html)
     assert (Lead.objects.count(), LeadEvent.objects.count()) == (0, 0)
 
 
@@ -137,6 +139,6 @@ def test_a_company_size_too_big_to_store_is_a_field_error(world):
 
     assert response.status_code == 200
     assert re.findall(r'<p class="error" role="alert" id="([\w-]+)">', response.content.decode()) == [
-        "id_company_size-error"
+        "id_company_size_error"
     ]
     assert (Lead.objects.count(), LeadEvent.objects.count()) == (0, 0)

@@ -11,12 +11,17 @@ deal the user may not even see is 404 (as its page is), one they see but may not
 
 import csv
 import io
+import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accord.crm.models import Lead, Opportunity, Touchpoint
+from accord.definitions import services as definitions
+from accord.definitions.models import DefinitionEvent, LeadDefinition, Rescore, Signatory, Signature
 from accord.notifications.models import Notification
 from accord.routing.models import SlaClock
+from tests.conftest import TEST_DOCUMENT
 from tests.web.conftest import PERSONAS, client_for, login_url, snapshot
 
 LOGIN, ADMIN_LOGIN, DONE = "login", "admin-login", "done"
@@ -254,3 +259,189 @@ def test_get_on_a_post_only_endpoint_is_405(world, scene, path, persona):
 
     assert (response.status_code, response["Allow"]) == (405, "POST")
     assert snapshot(scene) == before
+
+
+# --- lead definitions --------------------------------------------------------------------
+# Everyone signed in reads every version; drafting (new, import, edit, propose, delete, copy,
+# comment) is for marketing, marketing leads, sales managers (`manager`, `other_manager`) and
+# admins; signing and requesting changes for the marketing lead and the sales managers (an
+# admin signs only when named); naming signatories for admins.
+#
+# `{active}` was proposed and signed by both sides (its rescore is queued); `{draft}` and
+# `{proposed}` are by `marketing`; `{missing}` does not exist.
+
+# fmt: off
+DEFINITION_GET_MATRIX = {
+    #                                           anon   owner mate mgr  o-mgr o-rep mkt  m-lead exec admin
+    "/definitions/":                           (LOGIN, 200,  200, 200, 200,  200,  200, 200,   200, 200),
+    "/definitions/?format=csv":                (LOGIN, 200,  200, 200, 200,  200,  200, 200,   200, 200),
+    "/definitions/{proposed}/":                (LOGIN, 200,  200, 200, 200,  200,  200, 200,   200, 200),
+    "/definitions/{active}/rescore/":          (LOGIN, 200,  200, 200, 200,  200,  200, 200,   200, 200),
+    "/definitions/{active}/export.json":       (LOGIN, 200,  200, 200, 200,  200,  200, 200,   200, 200),
+    "/definitions/{active}/compare/{draft}/":  (LOGIN, 200,  200, 200, 200,  200,  200, 200,   200, 200),
+    "/definitions/{draft}/compare/?with={active}":
+                                               (LOGIN, 302,  302, 302, 302,  302,  302, 302,   302, 302),
+    "/definitions/{draft}/edit/":              (LOGIN, 403,  403, 200, 200,  403,  200, 200,   403, 200),
+    "/definitions/import/":                    (LOGIN, 403,  403, 200, 200,  403,  200, 200,   403, 200),
+    "/definitions/signatories/":               (LOGIN, 403,  403, 403, 403,  403,  403, 403,   403, 200),
+    "/definitions/{missing}/":                 (LOGIN, 404,  404, 404, 404,  404,  404, 404,   404, 404),
+}
+
+DEFINITION_POST_MATRIX = {
+    #                                           anon   owner mate mgr   o-mgr o-rep mkt   m-lead exec admin
+    "/definitions/new/":                       (LOGIN, 403,  403, DONE, DONE, 403,  DONE, DONE,  403, DONE),
+    "/definitions/import/":                    (LOGIN, 403,  403, DONE, DONE, 403,  DONE, DONE,  403, DONE),
+    "/definitions/{draft}/edit/":              (LOGIN, 403,  403, DONE, DONE, 403,  DONE, DONE,  403, DONE),
+    "/definitions/{draft}/propose/":           (LOGIN, 403,  403, DONE, DONE, 403,  DONE, DONE,  403, DONE),
+    "/definitions/{draft}/delete/":            (LOGIN, 403,  403, DONE, DONE, 403,  DONE, DONE,  403, DONE),
+    "/definitions/{draft}/copy/":              (LOGIN, 403,  403, DONE, DONE, 403,  DONE, DONE,  403, DONE),
+    "/definitions/{draft}/comment/":           (LOGIN, 403,  403, DONE, DONE, 403,  DONE, DONE,  403, DONE),
+    "/definitions/{proposed}/sign/":           (LOGIN, 403,  403, DONE, DONE, 403,  403,  DONE,  403, 403),
+    "/definitions/{proposed}/request-changes/":(LOGIN, 403,  403, DONE, DONE, 403,  403,  DONE,  403, 403),
+    "/definitions/signatories/":               (LOGIN, 403,  403, 403,  403,  403,  403,  403,   403, DONE),
+}
+# fmt: on
+
+DEFINITION_POST_ONLY = [
+    path for path in DEFINITION_POST_MATRIX if path.endswith(("/new/", "/propose/", "/delete/", "/copy/", "/comment/",
+                                                              "/sign/", "/request-changes/"))
+]  # fmt: skip
+
+
+@pytest.fixture
+def versions(world) -> dict:
+    def drafted(name):
+        return definitions.definition_create(document=TEST_DOCUMENT, name=name, acting_user=world.marketer)
+
+    active = drafted("Active")
+    definitions.definition_propose(definition_id=active.pk, acting_user=world.marketer)
+    definitions.definition_sign(definition_id=active.pk, acting_user=world.marketing_lead)
+    definitions.definition_sign(definition_id=active.pk, acting_user=world.manager)
+    draft, proposed = drafted("Draft"), drafted("Proposed")
+    definitions.definition_propose(definition_id=proposed.pk, acting_user=world.marketer)
+    return {"active": active.pk, "draft": draft.pk, "proposed": proposed.pk, "missing": proposed.pk + 100}
+
+
+def definition_state() -> dict:
+    """Everything a request on the definition pages could change."""
+    return {
+        "versions": list(LeadDefinition.objects.order_by("pk").values_list("pk", "status", "name", "document")),
+        "signatures": list(Signature.objects.order_by("pk").values_list("pk", "user_id", "side", "void_at")),
+        "events": list(DefinitionEvent.objects.order_by("pk").values_list("pk", "kind", "actor_id", "comment")),
+        "signatories": list(Signatory.objects.order_by("pk").values_list("user_id", "side")),
+        "rescores": Rescore.objects.count(),
+    }
+
+
+# Valid input for every form, so a refusal can only come from the permission check.
+DEFINITION_POST_DATA = {
+    "/definitions/import/": lambda: {
+        "file": SimpleUploadedFile("v.json", json.dumps({"name": "Imported", "document": TEST_DOCUMENT}).encode())
+    },
+    "/definitions/{draft}/edit/": lambda: {
+        "editor": "json",
+        "document": json.dumps({**TEST_DOCUMENT, "thresholds": {"mql": 45}}),
+    },
+    "/definitions/{draft}/comment/": lambda: {"comment": "Looks right"},
+    "/definitions/{proposed}/sign/": lambda: {"comment": ""},
+    "/definitions/{proposed}/request-changes/": lambda: {"comment": "Needs a budget rule"},
+    "/definitions/signatories/": lambda: {"side": "sales", "emails": "manager@accord.test"},
+}
+
+
+def _definition_effect(path: str, ids: dict, user):
+    """Where a permitted POST went and what it did, as comparable values."""
+    newest = LeadDefinition.objects.order_by("-version").first()
+    draft = LeadDefinition.objects.filter(pk=ids["draft"]).first()
+    proposed = LeadDefinition.objects.get(pk=ids["proposed"])
+    match path:
+        case "/definitions/new/":
+            return f"/definitions/{newest.pk}/edit/", (newest.status, newest.based_on_id == ids["active"])
+        case "/definitions/import/":
+            return f"/definitions/{newest.pk}/", (newest.status, newest.name, newest.created_by == user)
+        case "/definitions/{draft}/edit/":
+            return f"/definitions/{draft.pk}/", (draft.status, draft.document["thresholds"]["mql"])
+        case "/definitions/{draft}/propose/":
+            return f"/definitions/{draft.pk}/", (draft.status,)
+        case "/definitions/{draft}/delete/":
+            return "/definitions/", (draft,)
+        case "/definitions/{draft}/copy/":
+            return f"/definitions/{newest.pk}/edit/", (newest.status, newest.based_on_id == ids["draft"])
+        case "/definitions/{draft}/comment/":
+            event = DefinitionEvent.objects.filter(definition=draft).last()
+            return f"/definitions/{draft.pk}/", (event.kind, event.actor == user, event.comment)
+        case "/definitions/{proposed}/sign/":
+            signers = list(proposed.signatures.values_list("user", flat=True))
+            return f"/definitions/{proposed.pk}/", (proposed.status, signers == [user.pk])
+        case "/definitions/{proposed}/request-changes/":
+            event = DefinitionEvent.objects.filter(definition=proposed).last()
+            return f"/definitions/{proposed.pk}/", (proposed.status, event.comment)
+        case "/definitions/signatories/":
+            return "/definitions/signatories/", list(Signatory.objects.values_list("side", "user__email"))
+    raise AssertionError(path)
+
+
+DEFINITION_EFFECTS = {
+    "/definitions/new/": ("draft", True),
+    "/definitions/import/": ("draft", "Imported", True),
+    "/definitions/{draft}/edit/": ("draft", 45.0),
+    "/definitions/{draft}/propose/": ("proposed",),
+    "/definitions/{draft}/delete/": (None,),
+    "/definitions/{draft}/copy/": ("draft", True),
+    "/definitions/{draft}/comment/": ("commented", True, "Looks right"),
+    "/definitions/{proposed}/sign/": ("proposed", True),  # one side signed: not active yet
+    "/definitions/{proposed}/request-changes/": ("draft", "Needs a budget rule"),
+    "/definitions/signatories/": [("sales", "manager@accord.test")],
+}
+
+
+@pytest.mark.parametrize(("path", "persona", "expected"), _cases(DEFINITION_GET_MATRIX))
+def test_definition_pages(world, versions, path, persona, expected):
+    # given
+    url = path.format(**versions)
+    before = definition_state()
+
+    # when
+    response = client_for(world, persona).get(url)
+
+    # then
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, login_url(url))
+    else:
+        assert response.status_code == expected
+    assert definition_state() == before
+
+
+@pytest.mark.parametrize(("path", "persona", "expected"), _cases(DEFINITION_POST_MATRIX))
+def test_definition_forms(world, versions, path, persona, expected):
+    # given
+    url = path.format(**versions)
+    user = getattr(world, PERSONAS[persona]) if PERSONAS[persona] else None
+    data = DEFINITION_POST_DATA.get(path, dict)()
+    before = definition_state()
+
+    # when
+    response = client_for(world, persona).post(url, data)
+
+    # then
+    if expected == DONE:
+        location, effect = _definition_effect(path, versions, user)
+        assert (response.status_code, response["Location"]) == (302, location)
+        assert effect == DEFINITION_EFFECTS[path]
+        return
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, login_url(url))
+    else:
+        assert response.status_code == expected
+    assert definition_state() == before
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "owner", "admin"])
+@pytest.mark.parametrize("path", DEFINITION_POST_ONLY)
+def test_get_on_a_definition_post_only_endpoint_is_405(world, versions, path, persona):
+    before = definition_state()
+
+    response = client_for(world, persona).get(path.format(**versions))
+
+    assert (response.status_code, response["Allow"]) == (405, "POST")
+    assert definition_state() == before
