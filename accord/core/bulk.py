@@ -17,10 +17,12 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def values_in(values: Sequence[Any]) -> RawSQL:
+def values_in(values: Sequence[Any]) -> RawSQL | list:
     """A subquery of many values in one bound parameter, for `field__in=`: SQLite would
     refuse tens of thousands of separate parameters."""
     values = list(values)
+    if not values:
+        return []  # Django answers `__in=[]` with no rows, without asking the database
     if is_postgres():
         kind = "bigint" if values and isinstance(values[0], int) else "text"
         return RawSQL(f"SELECT unnest(%s::{kind}[])", [values])  # noqa: S611 — no user text in the SQL

@@ -1,8 +1,9 @@
 """Who may read, draft, propose, sign and comment on lead definitions.
 
 - Everyone signed in reads every version: the contract is public to both teams.
-- Drafting (create, edit, delete a draft, propose, import a version, backtest): admin,
-  marketing, marketing_lead and sales_manager — the people who negotiate the definition.
+- Drafting (create, edit, delete a draft, propose, import a version) and backtesting:
+  admin, marketing, marketing_lead and sales_manager — the people who negotiate the
+  definition — and any named signatory.
 - Signing and requesting changes: for marketing, its named signatories if an admin has
   named any, else every marketing_lead; for sales, likewise with sales_manager. An admin
   names signatories but does not sign unless named.
@@ -44,6 +45,11 @@ def signing_side(user: User) -> str | None:
 
 def can_sign(user: User) -> bool:
     return signing_side(user) is not None
+
+
+def can_backtest(user: User) -> bool:
+    """Backtests read all leads' history in bulk: for the people who negotiate the definition."""
+    return can_draft(user) or can_sign(user)
 
 
 def can_name_signatories(user: User) -> bool:

@@ -30,6 +30,7 @@ from accord.people.models import User
 Status = LeadDefinition.Status
 Kind = DefinitionEvent.Kind
 EXPORT_FORMAT = "accord.definition/1"
+COMMENT_MAX = 5000
 
 
 def document_validate(document: Any, *, field: str = "document") -> DefinitionDocument:
@@ -56,6 +57,17 @@ def _locked(definition_id: int) -> LeadDefinition:
 
 def _record(definition: LeadDefinition, kind: str, *, actor: User | None, at: datetime, **fields) -> DefinitionEvent:
     return DefinitionEvent.objects.create(definition=definition, kind=kind, actor=actor, occurred_at=at, **fields)
+
+
+def _comment(text: str | None, *, required: str | None = None) -> str:
+    """A comment as stored: trimmed, at most 5,000 characters; `required` is the message
+    when it may not be empty."""
+    text = (text or "").strip()
+    if required and not text:
+        raise InvalidInput(required, field="comment")
+    if len(text) > COMMENT_MAX:
+        raise InvalidInput(f"At most {COMMENT_MAX:,} characters.", field="comment")
+    return text
 
 
 def _require_status(definition: LeadDefinition, status: str, doing: str) -> None:
@@ -171,13 +183,14 @@ def definition_propose(
 ) -> LeadDefinition:
     """Put a draft up for signature."""
     policies.require_can_draft(acting_user)
+    comment = _comment(comment)
     at = at or timezone.now()
     with transaction.atomic():
         definition = _locked(definition_id)
         _require_status(definition, Status.DRAFT, "proposed")
         definition.status, definition.proposed_at = Status.PROPOSED, at
         definition.save(update_fields=["status", "proposed_at"])
-        _record(definition, Kind.PROPOSED, actor=acting_user, at=at, comment=comment.strip())
+        _record(definition, Kind.PROPOSED, actor=acting_user, at=at, comment=comment)
     return definition
 
 
@@ -187,6 +200,7 @@ def definition_sign(
     """Sign a proposed version for the acting user's side. Signing again changes nothing.
     When both sides have signed, the version becomes active. Returns (version, activated)."""
     side = policies.require_signing_side(acting_user)
+    comment = _comment(comment)
     at = at or timezone.now()
     with transaction.atomic():
         definition = _locked(definition_id)
@@ -195,7 +209,7 @@ def definition_sign(
         if current.filter(user=acting_user).exists():
             return definition, False
         Signature.objects.create(definition=definition, user=acting_user, side=side, signed_at=at)
-        _record(definition, Kind.SIGNED, actor=acting_user, at=at, side=side, comment=comment.strip())
+        _record(definition, Kind.SIGNED, actor=acting_user, at=at, side=side, comment=comment)
         if set(current.values_list("side", flat=True)) >= {Side.MARKETING, Side.SALES}:
             _activate(definition, at=at, actor=acting_user)
             return definition, True
@@ -207,9 +221,7 @@ def definition_request_changes(
 ) -> LeadDefinition:
     """Either side sends a proposed version back to draft, saying what should change."""
     side = policies.require_signing_side(acting_user)
-    comment = (comment or "").strip()
-    if not comment:
-        raise InvalidInput("Say what should change.", field="comment")
+    comment = _comment(comment, required="Say what should change.")
     at = at or timezone.now()
     with transaction.atomic():
         definition = _locked(definition_id)
@@ -236,11 +248,7 @@ def definition_comment(
     side = policies.signing_side(acting_user)
     if side is None:
         policies.require_can_draft(acting_user)
-    comment = (comment or "").strip()
-    if not comment:
-        raise InvalidInput("A comment cannot be empty.", field="comment")
-    if len(comment) > 5000:
-        raise InvalidInput("At most 5,000 characters.", field="comment")
+    comment = _comment(comment, required="A comment cannot be empty.")
     definition = LeadDefinition.objects.filter(pk=definition_id).first()
     if definition is None:
         raise NotFound(f"No lead definition with id {definition_id}.")
@@ -301,14 +309,14 @@ def signatories_set(*, side: str, emails: list[str], acting_user: User) -> list[
     if unknown:
         raise InvalidInput(f"No active user with email {', '.join(unknown)}.", field="emails")
     other = Side.SALES if side == Side.MARKETING else Side.MARKETING
-    both = sorted(
-        Signatory.objects.filter(side=other, user__in=[users[e] for e in wanted]).values_list("user__email", flat=True)
-    )
-    if both:
-        raise InvalidInput(
-            f"{', '.join(both)} already signs for {other}; one person signs for one side.", field="emails"
-        )
     with transaction.atomic():
+        # Locking the people named keeps two admins from naming one person for both sides.
+        named = list(User.objects.select_for_update().filter(pk__in=[users[e].pk for e in wanted]).order_by("pk"))
+        both = sorted(Signatory.objects.filter(side=other, user__in=named).values_list("user__email", flat=True))
+        if both:
+            raise InvalidInput(
+                f"{', '.join(both)} already signs for {other}; one person signs for one side.", field="emails"
+            )
         Signatory.objects.filter(side=side).delete()
         return [Signatory.objects.create(user=users[email], side=side) for email in sorted(wanted)]
 

@@ -396,3 +396,22 @@ class ExplainForm(forms.Form):
         label="Explain under version",
         empty_label="As recorded, or the active version",
     )
+
+
+class BacktestForm(forms.Form):
+    """The period of history a version is backtested over, and what it is compared with."""
+
+    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    against = DefinitionChoiceField(
+        queryset=LeadDefinition.objects.only("pk", "version", "name", "status"),
+        required=False,
+        label="Compare with",
+        empty_label="The active version",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_to"] < cleaned["date_from"]:
+            self.add_error("date_to", "'To' is before 'From'.")
+        return cleaned

@@ -8,6 +8,8 @@ version's page follows that by polling its progress block.
 """
 
 import json
+from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.core.errors import DomainError, InvalidInput
@@ -25,7 +28,9 @@ from accord.definitions.models import DefinitionEvent, LeadDefinition, Rescore, 
 from accord.definitions.selectors import definition_active
 from accord.exports.formats import csv_lines
 from accord.people.models import User
+from accord.reports.backtest import backtest_report
 from accord.web.definition_forms import (
+    BacktestForm,
     CommentForm,
     DefinitionEditor,
     DefinitionImportForm,
@@ -217,6 +222,7 @@ def _detail_page(request, definition: LeadDefinition, **forms):
         "can_sign": my_side is not None and definition.status == Status.PROPOSED,
         "signed": next((s for s in signatures if s.user_id == user.pk), None),
         "can_comment": can_draft or my_side is not None,
+        "can_backtest": policies.can_backtest(user),
         "propose_form": forms.get("propose_form") or NoteForm(auto_id="id_propose_%s"),
         "sign_form": forms.get("sign_form") or NoteForm(auto_id="id_sign_%s"),
         "changes_form": forms.get("changes_form") or CommentForm(auto_id="id_changes_%s", label="What should change"),
@@ -522,3 +528,136 @@ def definition_signatories(request):
         )
     errors = [*bound.non_field_errors(), *bound.errors.get("side", [])] if bound is not None else []
     return render(request, "accord/definition_signatories.html", {"sides": sides, "errors": errors})
+
+
+# --- backtest ---------------------------------------------------------------------------
+
+BACKTEST_ROWS = (
+    ("mql_count", "MQLs", "count"),
+    ("accepted_rate", "Accepted by sales", "rate"),
+    ("opportunity_rate", "Reached an opportunity", "rate"),
+    ("win_rate", "Win rate (won ÷ opportunities)", "rate"),
+    ("precision", "Precision (won ÷ MQLs)", "rate"),
+    ("recall", "Recall (won leads of the period it qualified)", "rate"),
+    ("won", "Won", "count"),
+    ("won_revenue", "Won revenue", "money"),
+    ("by_fast_track", "Of which by fast track", "count"),
+)
+CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 640, 220, 40, 30
+
+
+@require_GET
+@login_required
+def definition_backtest(request, definition_id: int):
+    """What this version would have done to a period of history, beside the active version
+    (or another) and beside what happened; per month against the commitment."""
+    if not policies.can_backtest(request.user):
+        raise PermissionDenied("Only the people who negotiate the definition run backtests.")
+    definition = _definition(definition_id)
+    today = timezone.localdate()
+    start = today.replace(day=1)
+    for _ in range(3):  # the three whole months before this one, and this one so far
+        start = (start - timedelta(days=1)).replace(day=1)
+    form = BacktestForm(request.GET or {"date_from": start, "date_to": today})
+    report = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = backtest_report(
+                definition, date_from=data["date_from"], date_to=data["date_to"], against=data["against"]
+            )
+        except InvalidInput as error:
+            form.add_error(None, error.message)
+    columns = []
+    if report:
+        columns = [("This version", report["version"]), ("What happened", report["actual"])]
+        if report["active"] is not None:
+            columns.insert(1, (f"Compared with v{report['active']['version']}", report["active"]))
+    if report and _wants_csv(request):
+        header = ["measure", *(title for title, _ in columns)]
+        rows = [[label, *(_cell(result[key], kind) for _, result in columns)] for key, label, kind in BACKTEST_ROWS]
+        response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="backtest-v{definition.version}.csv"'
+        return response
+    return render(
+        request,
+        "accord/definition_backtest.html",
+        {
+            "definition": definition,
+            "form": form,
+            "report": report,
+            "columns": [title for title, _ in columns],
+            "rows": [
+                (label, [_cell(result[key], kind) for _, result in columns]) for key, label, kind in BACKTEST_ROWS
+            ],
+            "changes": _changes(report) if report and report["changes"] else [],
+            "chart": _monthly_chart(columns) if report else None,
+            "csv_query": request.GET.urlencode(),
+        },
+    )
+
+
+def _cell(value, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if kind == "money":
+        return f"{Decimal(value):,.2f}"
+    return f"{value:,}"
+
+
+def _changes(report: dict) -> list[tuple[str, list[str]]]:
+    changes = report["changes"]
+    return [
+        (label, [_cell(changes[group][key], kind) for group in ("gained", "lost")])
+        for key, label, kind in BACKTEST_ROWS
+        if key in changes["gained"]
+    ]
+
+
+def _monthly_chart(columns: list[tuple[str, dict]]) -> dict:
+    """Grouped bars: per month, each column's MQLs; a tick marks the commitment."""
+    months = [entry["month"] for entry in columns[0][1]["by_month"]]
+    commitment = columns[0][1]["by_month"][0]["commitment"] if months else None
+    counts = [[entry["mqls"] for entry in result["by_month"]] for _, result in columns]
+    top = max([1, commitment or 0, *(c for series in counts for c in series)])
+    plot_width = CHART_WIDTH - CHART_LEFT - 10
+    plot_height = CHART_HEIGHT - CHART_BOTTOM - 10
+    slot = plot_width / max(len(months), 1)
+    bar = max(2.0, (slot - 8) / len(columns))
+    groups = []
+    for index, month in enumerate(months):
+        x0 = CHART_LEFT + index * slot + 4
+        bars = []
+        for series_index, series in enumerate(counts):
+            height = plot_height * series[index] / top
+            bars.append(
+                {
+                    "x": round(x0 + series_index * bar, 1),
+                    "y": round(10 + plot_height - height, 1),
+                    "width": round(bar - 1, 1),
+                    "height": round(height, 1),
+                    "count": series[index],
+                    "series": series_index + 1,
+                    "title": columns[series_index][0],
+                }
+            )
+        groups.append({"month": month, "label_x": round(x0 + (slot - 8) / 2, 1), "bars": bars})
+    line_y = round(10 + plot_height - plot_height * commitment / top, 1) if commitment else None
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "groups": groups,
+        "commitment": commitment,
+        "commitment_y": line_y,
+        "left": CHART_LEFT,
+        "right": CHART_WIDTH - 10,
+        "axis_y": CHART_HEIGHT - CHART_BOTTOM,
+        "label_y": CHART_HEIGHT - 10,
+        "series": [title for title, _ in columns],
+        "summary": "; ".join(
+            f"{month}: " + ", ".join(f"{title} {series[i]}" for (title, _), series in zip(columns, counts, strict=True))
+            for i, month in enumerate(months)
+        ),
+    }

@@ -46,6 +46,7 @@ urlpatterns = [
         name="definition_request_changes",
     ),
     path("definitions/<int:definition_id>/comment/", definitions.definition_comment, name="definition_comment"),
+    path("definitions/<int:definition_id>/backtest/", definitions.definition_backtest, name="definition_backtest"),
     path("definitions/<int:definition_id>/rescore/", definitions.definition_rescore, name="definition_rescore"),
     path("definitions/<int:definition_id>/export.json", definitions.definition_export, name="definition_export"),
     path(

@@ -354,7 +354,7 @@ def test_request_changes_needs_a_comment_and_changes_nothing_without_one(world, 
     # then
     assert response.status_code == 200
     page = body(response)
-    assert '<p class="error" role="alert" id="id_changes_comment-error">Say what should change.</p>' in page
+    assert '<p class="error" role="alert" id="id_changes_comment_error">Say what should change.</p>' in page
     assert "<details open><summary>Request changes…</summary>" in page
     assert stored(version) == before
 
@@ -403,7 +403,7 @@ def test_a_comment_joins_the_history(world, definition):
 def test_an_empty_comment_is_refused_next_to_its_box(world, definition):
     response = client_for(world, "marketing").post(f"/definitions/{definition.pk}/comment/", {"comment": ""})
 
-    assert '<p class="error" role="alert" id="id_comment_comment-error">A comment cannot be empty.</p>' in body(
+    assert '<p class="error" role="alert" id="id_comment_comment_error">A comment cannot be empty.</p>' in body(
         response
     )
     assert DefinitionEvent.objects.count() == 0
@@ -854,7 +854,7 @@ def test_an_unknown_signatory_is_refused_next_to_the_side(world, definition):
 
     assert response.status_code == 200
     assert (
-        '<p class="error" role="alert" id="id_sales_emails-error">No active user with email nobody@accord.test.</p>'
+        '<p class="error" role="alert" id="id_sales_emails_error">No active user with email nobody@accord.test.</p>'
         in body(response)
     )
     assert "manager@accord.test\nnobody@accord.test</textarea>" in body(response)
