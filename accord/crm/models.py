@@ -288,3 +288,31 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LeadFeedback(models.Model):
+    """What sales thought of a handed-over lead: a rating from 1 (useless) to 5 (just
+    right) and the problems it had, as the active definition's reason codes. One per
+    person per lead: giving it again replaces it, so `created_at` is when it was last given."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="lead_feedback"
+    )
+    rating = models.PositiveSmallIntegerField(help_text="1 (useless) to 5 (just right)")
+    problems = models.JSONField(default=list, blank=True, help_text="Reason codes of the definition")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "lead feedback"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="lead_feedback_rating_1_to_5"
+            ),
+            models.UniqueConstraint(fields=["lead", "user"], name="one_feedback_per_user_per_lead"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 on {self.lead_id} by {self.user_id}"

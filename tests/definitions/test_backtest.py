@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.definitions.backtest import first_qualified_at
-from accord.definitions.rounding import round2 as _round2
 from accord.definitions.document import RULE_FIELDS, DefinitionDocument
+from accord.definitions.rounding import round2 as _round2
 from accord.definitions.scoring import TouchpointFact, score_lead
 from tests.definitions.test_vectorised import SCHEMA, TEXT_FIELDS, TEXTS, TOUCH_SCHEMA, documents
 
