@@ -14,7 +14,7 @@ from tests.web.conftest import client_for, login_url
 MARCH = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
 
 
-def url(scene) -> str:
+def url(scene) -> str:  # noqa: F811
     return f"/definitions/{scene['draft'].pk}/backtest/"
 
 
