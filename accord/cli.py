@@ -1,5 +1,6 @@
 """The `accord` command. Each subcommand parses its options, calls one service, prints."""
 
+import json
 import os
 import signal
 import subprocess
@@ -344,6 +345,72 @@ def import_file(kind, file, preset, mapping_path, dry_run, errors_path, all_or_n
         hint = f" All of them are in {errors_path}." if errors_path else " Use --errors FILE to get all of them."
         click.echo(f"  … and {summary['rejected'] - 10:,} more rejected rows.{hint}", err=True)
     sys.exit(result.exit_status)
+
+
+@main.group()
+def definition() -> None:
+    """Lead definitions: a version as portable JSON, and back as a new draft."""
+
+
+@definition.command("export")
+@click.option(
+    "--version", "version", type=click.IntRange(min=1), default=None, help="Version number (the active one by default)."
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="File to write (standard output when omitted).",
+)
+def definition_export(version: int | None, output: str | None) -> None:
+    """Write a version as JSON: what `accord definition import` and the API read back."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.definitions.queries import definition_find
+    from accord.definitions.services import definition_export as export
+
+    try:
+        exported = export(definition_find(version=version))
+    except DomainError as error:
+        _fail(error)
+    text = json.dumps(exported, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with open(output, "w", encoding="utf-8") as file:
+        file.write(text)
+    click.echo(f"Wrote v{exported['version']} to {output}.", err=True)
+
+
+@definition.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+# Required: a draft records who drafted it, and the definition services, unlike the lead
+# imports, have no "Accord itself" to act as.
+@click.option(
+    "--as",
+    "acting_email",
+    required=True,
+    help="Email of the user who drafts it (admin, marketing, marketing lead or sales manager).",
+)
+def definition_import(file: str, acting_email: str) -> None:
+    """Create a draft from an exported version or a bare document (JSON)."""
+    _setup()
+    from accord.core.errors import DomainError, NotFound
+    from accord.core.text import normalize_email
+    from accord.definitions.services import definition_import as import_definition
+    from accord.people.models import User
+
+    with open(file, "rb") as handle:
+        data = handle.read()
+    try:
+        acting_user = User.objects.filter(email=normalize_email(acting_email, field="as")).first()
+        if acting_user is None:
+            raise NotFound(f"No user with email {acting_email}.", field="as")
+        created = import_definition(data=data, acting_user=acting_user)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Created draft {created} from {file}.")
 
 
 if __name__ == "__main__":

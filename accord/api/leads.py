@@ -1,10 +1,13 @@
-from ninja import Query, Router, Status
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+from pydantic import AwareDatetime, Field
 
 from accord.api.presenters import event_out, lead_out, touchpoint_out
 from accord.api.schemas import (
     ActivityIn,
     AssignIn,
     ErrorOut,
+    ExplanationOut,
     LeadDetailOut,
     LeadIn,
     LeadOut,
@@ -16,6 +19,7 @@ from accord.api.schemas import (
     TouchpointOut,
 )
 from accord.crm import selectors, services
+from accord.definitions.queries import definition_find
 
 router = Router(tags=["leads"])
 touchpoints_router = Router(tags=["touchpoints"])
@@ -27,6 +31,11 @@ class LeadFilters(Page):
     owner: str | None = None
     source: str | None = None
     search: str | None = None
+
+
+class ExplainQuery(Schema):
+    definition: int | None = Field(None, description="A version's id; the active version when omitted")
+    at: AwareDatetime | None = Field(None, description="Score as of this moment (engagement decays); now when omitted")
 
 
 def _after_action(lead_id: int) -> dict:
@@ -58,6 +67,27 @@ def get_lead(request, lead_id: int):
         **lead_out(lead),
         "events": [event_out(e) for e in lead.events.all()],
         "touchpoints": [touchpoint_out(t) for t in lead.touchpoints.all()],
+    }
+
+
+@router.get("/{lead_id}/explain", response={200: ExplanationOut, **ERRORS}, summary="Why it does or does not qualify")
+def explain_lead(request, lead_id: int, query: Query[ExplainQuery]):
+    """The lead scored under any version, drafts included: points per rule, each requirement,
+    the threshold and the verdict. Changes nothing."""
+    lead = selectors.lead_detail(user=request.auth, lead_id=lead_id)
+    definition = definition_find(definition_id=query.definition)
+    at = query.at or timezone.now()
+    explanation = services.lead_explain(lead, definition, at=at)
+    return {
+        **explanation.as_dict(),
+        "lead_id": lead.pk,
+        "definition_id": definition.pk,
+        "definition_version": definition.version,
+        "at": at,
+        "fit": explanation.fit,
+        "engagement": explanation.engagement,
+        "negative": explanation.negative,
+        "total": explanation.total,
     }
 
 

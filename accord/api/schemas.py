@@ -230,3 +230,110 @@ class LeadPageOut(Schema):
 class OpportunityPageOut(Schema):
     items: list[OpportunityOut]
     count: int
+
+
+# --- lead definitions -----------------------------------------------------------------
+
+
+class DefinitionUpdateIn(Strict):
+    document: dict[str, Any] | None = Field(None, description="The whole new document (drafts only)")
+    name: str | None = None
+
+
+class DefinitionActionIn(Strict):
+    comment: str = ""
+
+
+class DefinitionCommentIn(Strict):
+    comment: str = Field(description="Required: what should change, or the remark")
+
+
+class SignatureOut(Schema):
+    user: str = Field(description="The signer's email")
+    side: Literal["marketing", "sales"]
+    signed_at: datetime
+
+
+class DefinitionEventOut(Schema):
+    id: int
+    kind: str
+    actor: str | None = Field(description="The acting user's email")
+    side: str
+    comment: str
+    data: dict[str, Any]
+    occurred_at: datetime
+
+
+class RescoreOut(Schema):
+    status: Literal["queued", "running", "done", "failed"]
+    total: int
+    done: int
+    percent: int
+    counts: dict[str, Any]
+    error: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class DefinitionOut(Schema):
+    id: int
+    version: int
+    name: str
+    status: Literal["draft", "proposed", "active", "retired"]
+    created_by: str | None = Field(description="The drafter's email")
+    created_at: datetime
+    based_on_id: int | None
+    based_on_version: int | None
+    proposed_at: datetime | None
+    activated_at: datetime | None
+    retired_at: datetime | None
+    signatures: list[SignatureOut] = Field(description="The current proposal's signatures, oldest first")
+
+
+class DefinitionDetailOut(DefinitionOut):
+    document: dict[str, Any]
+    events: list[DefinitionEventOut] = Field(description="The version's history, newest first")
+    rescore: RescoreOut | None = Field(description="The latest rescoring of open leads after activation")
+
+
+class DefinitionSignedOut(DefinitionDetailOut):
+    activated: bool = Field(description="This signature completed the contract: the version is now active")
+
+
+class DefinitionPageOut(Schema):
+    items: list[DefinitionOut]
+    count: int
+
+
+class DefinitionExportOut(Schema):
+    format: str
+    version: int
+    name: str
+    status: str
+    document: dict[str, Any]
+
+
+class RuleResultOut(Schema):
+    kind: Literal["fit", "engagement", "negative"]
+    rule: str
+    points: float
+    detail: str
+
+
+class ExplanationOut(Schema):
+    lead_id: int
+    definition_id: int
+    definition_version: int
+    at: datetime = Field(description="The moment engagement decay was computed for")
+    fit: float
+    engagement: float
+    negative: float
+    total: float
+    qualified: bool
+    threshold: float
+    rules: list[RuleResultOut]
+    requirements: dict[str, bool]
+    reasons: list[str]
+    fast_track: str | None
+    knockout: str | None

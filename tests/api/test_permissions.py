@@ -11,8 +11,12 @@ Every refused request must leave the database exactly as it was.
 import pytest
 
 from accord.crm.models import Stage
+from accord.definitions import services as definition_services
+from accord.definitions.models import LeadDefinition
 from accord.people.services import token_create, token_revoke
 from tests.api.conftest import ACTORS, UNAUTHORIZED, assert_nothing_changed, client_with_header, db_state
+from tests.api.test_definitions import definitions_state
+from tests.conftest import MONDAY_10, TEST_DOCUMENT
 
 PERIOD = {"from": "2026-03-01", "to": "2026-03-31"}
 
@@ -228,3 +232,131 @@ def test_lists_show_only_what_the_caller_may_see(scene, client_as, actor, expect
     assert leads["count"] == len(expected_leads)
     assert {lead_emails[item["lead_id"]] for item in opportunities["items"]} == expected_opportunity_leads
     assert opportunities["count"] == len(expected_opportunity_leads)
+
+
+# --- lead definitions: the rules in accord/definitions/policies.py ----------------------
+# Everyone signed in reads every version and explains any lead they see; admins, marketing,
+# marketing leads and sales managers draft; marketing leads sign for marketing and sales
+# managers for sales (an admin signs only if named); reps and executives only read.
+
+DEFINITION_ENDPOINTS = {
+    "list_definitions": ("GET", "/definitions", {}),
+    "get_active_definition": ("GET", "/definitions/active", {}),
+    "get_definition": ("GET", "/definitions/{proposed}", {}),
+    "export_definition": ("GET", "/definitions/{active}/export", {}),
+    "create_definition": ("POST", "/definitions", TEST_DOCUMENT),
+    "import_definition": ("POST", "/definitions/import", TEST_DOCUMENT),
+    "update_definition": ("PATCH", "/definitions/{draft}", {"name": "Renamed"}),
+    "delete_definition": ("DELETE", "/definitions/{draft}", {}),
+    "copy_definition": ("POST", "/definitions/{active}/copy", {}),
+    "propose_definition": ("POST", "/definitions/{draft}/propose", {"comment": "Ready"}),
+    "sign_definition": ("POST", "/definitions/{proposed}/sign", {}),
+    "request_changes": ("POST", "/definitions/{proposed}/request-changes", {"comment": "Tighten the fit rules"}),
+    "comment_definition": ("POST", "/definitions/{proposed}/comments", {"comment": "Looks right"}),
+    "explain_lead": ("GET", "/leads/{lead}/explain", {}),
+}
+
+# fmt: off
+DEFINITION_MATRIX = {
+    #                          anon malf revk inac owner mate mgr  omgr orep mkt  mlead exec admin
+    "list_definitions":       (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "get_active_definition":  (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "get_definition":         (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "export_definition":      (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "create_definition":      (401, 401, 401, 401, 403, 403, 201, 201, 403, 201, 201, 403, 201),
+    "import_definition":      (401, 401, 401, 401, 403, 403, 201, 201, 403, 201, 201, 403, 201),
+    "update_definition":      (401, 401, 401, 401, 403, 403, 200, 200, 403, 200, 200, 403, 200),
+    "delete_definition":      (401, 401, 401, 401, 403, 403, 204, 204, 403, 204, 204, 403, 204),
+    "copy_definition":        (401, 401, 401, 401, 403, 403, 201, 201, 403, 201, 201, 403, 201),
+    "propose_definition":     (401, 401, 401, 401, 403, 403, 200, 200, 403, 200, 200, 403, 200),
+    "sign_definition":        (401, 401, 401, 401, 403, 403, 200, 200, 403, 403, 200, 403, 403),
+    "request_changes":        (401, 401, 401, 401, 403, 403, 200, 200, 403, 403, 200, 403, 403),
+    "comment_definition":     (401, 401, 401, 401, 403, 403, 201, 201, 403, 201, 201, 403, 201),
+    "explain_lead":           (401, 401, 401, 401, 200, 200, 200, 200, 404, 200, 200, 200, 200),
+}
+# fmt: on
+
+DEFINITION_CASES = [
+    pytest.param(endpoint, actor, status, id=f"{endpoint}-{actor}")
+    for endpoint, statuses in DEFINITION_MATRIX.items()
+    for actor, status in zip(ACTORS, statuses, strict=True)
+]
+SIGNING_SIDE = {"marketing_lead": "marketing", "manager": "sales", "other_manager": "sales"}
+
+
+@pytest.fixture
+def versions(scene, world, definition) -> dict[str, int]:
+    """v2 active (the `definition` fixture), v3 a draft, v4 proposed; ids by state."""
+    draft = definition_services.definition_create(document=TEST_DOCUMENT, acting_user=world.marketer, at=MONDAY_10)
+    proposed = definition_services.definition_create(document=TEST_DOCUMENT, acting_user=world.marketer, at=MONDAY_10)
+    definition_services.definition_propose(definition_id=proposed.pk, acting_user=world.marketer, at=MONDAY_10)
+    return {"active": definition.pk, "draft": draft.pk, "proposed": proposed.pk, "lead": scene.lead.pk}
+
+
+def call_definition_endpoint(client, endpoint: str, ids: dict[str, int]):
+    method, path, data = DEFINITION_ENDPOINTS[endpoint]
+    path = path.format(**ids)
+    if method == "GET":
+        return client.get(path, **data)
+    # ApiClient speaks GET and POST only; PATCH and DELETE go through its Django client.
+    send = getattr(client.client, method.lower())
+    return send(f"/api/v1{path}", data, content_type="application/json", headers=client.headers)
+
+
+def assert_definition_effect(endpoint: str, actor: str, body: dict, ids: dict[str, int]) -> None:
+    """A glance at what an allowed request did, so a 2xx that did nothing is caught too."""
+    match endpoint:
+        case "list_definitions":
+            assert [item["version"] for item in body["items"]] == [4, 3, 2, 1]
+        case "get_active_definition" | "export_definition":
+            assert (body["version"], body["status"]) == (2, "active")
+        case "get_definition":
+            assert (body["id"], body["status"]) == (ids["proposed"], "proposed")
+        case "create_definition" | "import_definition":
+            assert (body["version"], body["status"], body["based_on_id"]) == (5, "draft", None)
+        case "copy_definition":
+            assert (body["version"], body["status"], body["based_on_id"]) == (5, "draft", ids["active"])
+        case "update_definition":
+            assert (body["id"], body["name"], body["status"]) == (ids["draft"], "Renamed", "draft")
+        case "delete_definition":
+            assert not LeadDefinition.objects.filter(pk=ids["draft"]).exists()
+        case "propose_definition":
+            assert (body["id"], body["status"]) == (ids["draft"], "proposed")
+        case "sign_definition":
+            assert (body["status"], body["activated"]) == ("proposed", False)
+            assert [s["side"] for s in body["signatures"]] == [SIGNING_SIDE[actor]]
+        case "request_changes":
+            assert (body["id"], body["status"], body["signatures"]) == (ids["proposed"], "draft", [])
+        case "comment_definition":
+            assert (body["kind"], body["comment"]) == ("commented", "Looks right")
+        case "explain_lead":
+            assert (body["lead_id"], body["definition_version"], body["fit"]) == (ids["lead"], 2, 30)
+
+
+@pytest.mark.parametrize(("endpoint", "actor", "expected"), DEFINITION_CASES)
+def test_definition_permission_matrix(scene, versions, client_as, endpoint, actor, expected):
+    # Given the scene, the three versions and a caller
+    client = client_as(actor)
+    before, definitions_before = db_state(scene), definitions_state()
+
+    # When the caller hits the endpoint
+    response = call_definition_endpoint(client, endpoint, versions)
+
+    # Then the status is the one in the table
+    assert response.status_code == expected, response.content
+    if expected == 204:
+        assert response.content == b""
+        assert_definition_effect(endpoint, actor, {}, versions)
+        return
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    if expected < 400:
+        assert_definition_effect(endpoint, actor, body, versions)
+        return
+    # and a refusal is a {"detail": ...} body that changed nothing
+    assert set(body) == {"detail"}
+    assert body["detail"]
+    if expected == 401:
+        assert body == UNAUTHORIZED
+    assert definitions_state() == definitions_before
+    assert_nothing_changed(before, scene)
