@@ -413,5 +413,63 @@ def definition_import(file: str, acting_email: str) -> None:
     click.echo(f"Created draft {created} from {file}.")
 
 
+@definition.command("backtest")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.option("--version", "version", type=click.IntRange(min=1), default=None, help="A stored version's number.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@click.option("--against", type=click.IntRange(min=1), default=None, help="Compare with this version number.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def definition_backtest(file, version, date_from, date_to, against, fmt) -> None:
+    """Backtest a stored version (--version N) or a JSON file (an export or a bare
+    document) over a period, beside the active version (or --against) and beside what
+    happened. The operator runs it, so no user is needed."""
+    _setup()
+    from accord.core.errors import DomainError, InvalidInput
+    from accord.definitions.models import LeadDefinition
+    from accord.definitions.queries import definition_find
+    from accord.definitions.services import document_validate
+    from accord.reports.backtest import MEASURES, backtest_report, measure_text
+
+    try:
+        if (file is None) == (version is None):
+            raise InvalidInput("Give a version (--version N) or a JSON file, not both.", field="version")
+        if file is not None:
+            try:
+                with open(file, "rb") as handle:
+                    data = json.loads(handle.read())
+            except ValueError as error:
+                raise InvalidInput(f"Not JSON: {error}.", field="file") from None
+            document = data.get("document", data) if isinstance(data, dict) else data
+            candidate = LeadDefinition(document=document_validate(document).model_dump(mode="json"), name=file)
+        else:
+            candidate = definition_find(version=version)
+        other = definition_find(version=against) if against is not None else None
+        report = backtest_report(candidate, date_from=date_from.date(), date_to=date_to.date(), against=other)
+    except DomainError as error:
+        _fail(error)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+        return
+    columns = [("this version", report["version"])]
+    if report["active"] is not None:
+        columns.append((f"v{report['active']['version']}", report["active"]))
+    columns.append(("what happened", report["actual"]))
+    click.echo(f"Backtest {report['from']} – {report['to']}: {report['leads_considered']:,} leads, "
+               f"{report['touchpoints_considered']:,} touchpoints")  # fmt: skip
+    width = max(len(label) for _, label, _ in MEASURES)
+    click.echo(f"{'':<{width}}  " + "  ".join(f"{title:>14}" for title, _ in columns))
+    for key, label, kind in MEASURES:
+        cells = [measure_text(result[key], kind) for _, result in columns]
+        click.echo(f"{label:<{width}}  " + "  ".join(f"{cell:>14}" for cell in cells))
+    if report["changes"]:
+        changes = report["changes"]
+        click.echo(
+            f"\nAgainst v{report['active']['version']}: gains {changes['gained']['mql_count']:,} leads "
+            f"({changes['gained']['won']:,} won), loses {changes['lost']['mql_count']:,} "
+            f"({changes['lost']['won']:,} won), keeps {changes['kept']:,}."
+        )
+
+
 if __name__ == "__main__":
     main()

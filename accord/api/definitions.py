@@ -6,6 +6,8 @@ from typing import Annotated, Any
 from ninja import Body, Query, Router, Status
 
 from accord.api.schemas import (
+    BacktestIn,
+    BacktestOut,
     DefinitionActionIn,
     DefinitionCommentIn,
     DefinitionDetailOut,
@@ -19,6 +21,7 @@ from accord.api.schemas import (
 )
 from accord.definitions import queries, services
 from accord.definitions.models import DefinitionEvent, LeadDefinition, Rescore, Signature
+from accord.reports.backtest import backtest_run
 
 router = Router(tags=["definitions"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -178,3 +181,24 @@ def comment_definition(request, definition_id: int, payload: DefinitionCommentIn
 @router.get("/{definition_id}/export", response={200: DefinitionExportOut, **ERRORS}, summary="The version as JSON")
 def export_definition(request, definition_id: int):
     return services.definition_export(queries.definition_find(definition_id=definition_id))
+
+
+@router.post(
+    "/{definition_id}/backtest",
+    response={200: BacktestOut, **ERRORS},
+    by_alias=True,
+    summary="Backtest over a period, beside the active version",
+)
+def backtest_definition(request, definition_id: int, payload: BacktestIn):
+    """What this version (drafts included) would have done to the leads of the period:
+    its MQLs per month against its commitment, and what sales did with them — accepted,
+    opportunity and win rates, precision and recall against won deals, won revenue — beside
+    the active version (or `against`) and beside what happened, with the leads it gains and
+    loses. For the people who negotiate the definition (403 for others)."""
+    return backtest_run(
+        acting_user=request.auth,
+        definition_id=definition_id,
+        against_id=payload.against,
+        date_from=payload.date_from,
+        date_to=payload.date_to,
+    )

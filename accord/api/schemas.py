@@ -337,3 +337,58 @@ class ExplanationOut(Schema):
     reasons: list[str]
     fast_track: str | None
     knockout: str | None
+
+
+# --- backtest ---------------------------------------------------------------------------
+
+
+class BacktestIn(Strict):
+    date_from: date = Field(alias="from", description="First day of the period (UTC)")
+    date_to: date = Field(alias="to", description="Last day of the period (UTC), inclusive")
+    against: int | None = Field(None, description="Compare with this version's id (default: the active one)")
+
+
+class BacktestMonthOut(Schema):
+    month: str = Field(description="YYYY-MM")
+    mqls: int
+    commitment: int | None = Field(description="The version's monthly MQL commitment")
+
+
+class BacktestPerformanceOut(Schema):
+    mql_count: int
+    accepted: int
+    accepted_rate: float | None
+    opportunities: int
+    opportunity_rate: float | None
+    won: int
+    win_rate: float | None = Field(description="won ÷ MQLs that reached an opportunity")
+    precision: float | None = Field(description="won ÷ MQLs")
+    won_revenue: str = Field(description="Decimal, two places")
+
+
+class BacktestVersionOut(BacktestPerformanceOut):
+    definition_id: int | None = None
+    version: int | None = None
+    name: str | None = None
+    status: str | None = None
+    recall: float | None = Field(description="Of the leads created in the period and won, the share it qualified")
+    won_leads_created_in_period: int
+    by_fast_track: int
+    by_month: list[BacktestMonthOut]
+
+
+class BacktestChangesOut(Schema):
+    gained: BacktestPerformanceOut = Field(description="Leads this version qualifies and the other does not")
+    lost: BacktestPerformanceOut = Field(description="Leads the other version qualifies and this one does not")
+    kept: int
+
+
+class BacktestOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    leads_considered: int
+    touchpoints_considered: int
+    version: BacktestVersionOut
+    active: BacktestVersionOut | None = Field(description="The version compared with: the active one by default")
+    actual: BacktestVersionOut = Field(description="What actually happened: the MQL stage events of the period")
+    changes: BacktestChangesOut | None

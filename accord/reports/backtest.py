@@ -26,13 +26,40 @@ from decimal import Decimal
 import polars as pl
 from django.db import connection
 
-from accord.core.errors import InvalidInput
+from accord.core.errors import InvalidInput, NotAllowed, NotFound
 from accord.crm.models import Lead, LeadEvent, Opportunity, Stage, Touchpoint
 from accord.crm.rescoring import ATTRIBUTE_FIELDS
+from accord.definitions import policies
 from accord.definitions.backtest import first_qualified_at
 from accord.definitions.models import LeadDefinition
 from accord.definitions.selectors import definition_active
+from accord.definitions.services import document_validate
 from accord.reports.selectors import period_bounds
+
+# The measures of a version's MQLs, in the order people read them: key, label, kind.
+MEASURES = (
+    ("mql_count", "MQLs", "count"),
+    ("accepted_rate", "Accepted by sales", "rate"),
+    ("opportunity_rate", "Reached an opportunity", "rate"),
+    ("win_rate", "Win rate (won ÷ opportunities)", "rate"),
+    ("precision", "Precision (won ÷ MQLs)", "rate"),
+    ("recall", "Recall (won leads of the period it qualified)", "rate"),
+    ("won", "Won", "count"),
+    ("won_revenue", "Won revenue", "money"),
+    ("by_fast_track", "Of which by fast track", "count"),
+)
+
+
+def measure_text(value, kind: str) -> str:
+    """A measure as people read it: 12.5%, 1,000.00, 1,234; — when there is nothing to divide."""
+    if value is None:
+        return "—"
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if kind == "money":
+        return f"{Decimal(value):,.2f}"
+    return f"{value:,}"
+
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 MONEY = pl.Decimal(18, 2)
@@ -239,3 +266,33 @@ def backtest_report(
 def _in_period(qualified: pl.DataFrame, history: History) -> set[int]:
     keys = qualified.filter(pl.col("qualified_at").is_between(history.start, history.end, closed="left"))["key"]
     return set(keys.to_list())
+
+
+def backtest_run(
+    *,
+    acting_user,
+    date_from: date,
+    date_to: date,
+    definition_id: int | None = None,
+    document: dict | None = None,
+    against_id: int | None = None,
+) -> dict:
+    """A backtest asked for by a person: a stored version (`definition_id`) or a document
+    not stored anywhere (`document`, e.g. a file), beside `against_id` or the active one.
+    Only the people who negotiate the definition run them (they read all history)."""
+    if not policies.can_backtest(acting_user):
+        raise NotAllowed("Only the people who negotiate the lead definition run backtests.")
+    if (definition_id is None) == (document is None):
+        raise InvalidInput("Give a version or a document.", field="definition")
+    if document is not None:
+        definition = LeadDefinition(document=document_validate(document).model_dump(mode="json"), name="(file)")
+    else:
+        definition = LeadDefinition.objects.filter(pk=definition_id).first()
+        if definition is None:
+            raise NotFound(f"No lead definition with id {definition_id}.")
+    against = None
+    if against_id is not None:
+        against = LeadDefinition.objects.filter(pk=against_id).first()
+        if against is None:  # part of the request's input, not of the path
+            raise InvalidInput(f"No lead definition with id {against_id}.", field="against")
+    return backtest_report(definition, date_from=date_from, date_to=date_to, against=against)

@@ -9,7 +9,6 @@ version's page follows that by polling its progress block.
 
 import json
 from datetime import timedelta
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,7 +27,7 @@ from accord.definitions.models import DefinitionEvent, LeadDefinition, Rescore, 
 from accord.definitions.selectors import definition_active
 from accord.exports.formats import csv_lines
 from accord.people.models import User
-from accord.reports.backtest import backtest_report
+from accord.reports.backtest import MEASURES, backtest_run, measure_text
 from accord.web.definition_forms import (
     BacktestForm,
     CommentForm,
@@ -38,7 +37,7 @@ from accord.web.definition_forms import (
     NoteForm,
     SignatoriesForm,
 )
-from accord.web.views import LIST_PAGE_SIZE, _list_query, _raise_for, _wants_csv
+from accord.web.views import LIST_PAGE_SIZE, _apply_error, _list_query, _raise_for, _wants_csv
 
 Status = LeadDefinition.Status
 Kind = DefinitionEvent.Kind
@@ -532,17 +531,6 @@ def definition_signatories(request):
 
 # --- backtest ---------------------------------------------------------------------------
 
-BACKTEST_ROWS = (
-    ("mql_count", "MQLs", "count"),
-    ("accepted_rate", "Accepted by sales", "rate"),
-    ("opportunity_rate", "Reached an opportunity", "rate"),
-    ("win_rate", "Win rate (won ÷ opportunities)", "rate"),
-    ("precision", "Precision (won ÷ MQLs)", "rate"),
-    ("recall", "Recall (won leads of the period it qualified)", "rate"),
-    ("won", "Won", "count"),
-    ("won_revenue", "Won revenue", "money"),
-    ("by_fast_track", "Of which by fast track", "count"),
-)
 CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 640, 220, 40, 30
 
 
@@ -563,11 +551,15 @@ def definition_backtest(request, definition_id: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            report = backtest_report(
-                definition, date_from=data["date_from"], date_to=data["date_to"], against=data["against"]
+            report = backtest_run(
+                acting_user=request.user,
+                definition_id=definition.pk,
+                against_id=data["against"].pk if data["against"] else None,
+                date_from=data["date_from"],
+                date_to=data["date_to"],
             )
-        except InvalidInput as error:
-            form.add_error(None, error.message)
+        except DomainError as error:
+            _apply_error(form, error)
     columns = []
     if report:
         columns = [("This version", report["version"]), ("What happened", report["actual"])]
@@ -575,7 +567,7 @@ def definition_backtest(request, definition_id: int):
             columns.insert(1, (f"Compared with v{report['active']['version']}", report["active"]))
     if report and _wants_csv(request):
         header = ["measure", *(title for title, _ in columns)]
-        rows = [[label, *(_cell(result[key], kind) for _, result in columns)] for key, label, kind in BACKTEST_ROWS]
+        rows = [[label, *(measure_text(result[key], kind) for _, result in columns)] for key, label, kind in MEASURES]
         response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="backtest-v{definition.version}.csv"'
         return response
@@ -588,7 +580,7 @@ def definition_backtest(request, definition_id: int):
             "report": report,
             "columns": [title for title, _ in columns],
             "rows": [
-                (label, [_cell(result[key], kind) for _, result in columns]) for key, label, kind in BACKTEST_ROWS
+                (label, [measure_text(result[key], kind) for _, result in columns]) for key, label, kind in MEASURES
             ],
             "changes": _changes(report) if report and report["changes"] else [],
             "chart": _monthly_chart(columns) if report else None,
@@ -597,21 +589,11 @@ def definition_backtest(request, definition_id: int):
     )
 
 
-def _cell(value, kind: str) -> str:
-    if value is None:
-        return "—"
-    if kind == "rate":
-        return f"{value * 100:.1f}%"
-    if kind == "money":
-        return f"{Decimal(value):,.2f}"
-    return f"{value:,}"
-
-
 def _changes(report: dict) -> list[tuple[str, list[str]]]:
     changes = report["changes"]
     return [
-        (label, [_cell(changes[group][key], kind) for group in ("gained", "lost")])
-        for key, label, kind in BACKTEST_ROWS
+        (label, [measure_text(changes[group][key], kind) for group in ("gained", "lost")])
+        for key, label, kind in MEASURES
         if key in changes["gained"]
     ]
 
