@@ -342,6 +342,8 @@ def definition_import(*, data: Any, acting_user: User, at: datetime | None = Non
             data = json.loads(data)
         except ValueError as error:
             raise InvalidInput(f"Not JSON: {error}.", field="file") from None
+    if isinstance(data, dict) and "format" in data and data["format"] != EXPORT_FORMAT:
+        raise InvalidInput(f"Unknown format {data['format']!r}; this Accord reads {EXPORT_FORMAT}.", field="format")
     if isinstance(data, dict) and "document" in data:
         name = data.get("name") or ""
         if not isinstance(name, str):

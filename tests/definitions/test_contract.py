@@ -626,3 +626,16 @@ def test_a_comment_longer_than_5000_characters_is_refused_and_nothing_changes(wo
     assert frozen(version) == before
     # 5,000 is still fine.
     getattr(services, f"definition_{action}")(definition_id=version.pk, acting_user=who, comment="x" * 5000)
+
+
+def test_an_export_of_another_format_is_refused(world):
+    drafts = LeadDefinition.objects.count()
+
+    with pytest.raises(InvalidInput) as refused:
+        services.definition_import(
+            data={"format": "accord.definition/2", "document": TEST_DOCUMENT}, acting_user=world.marketer
+        )
+
+    assert refused.value.field == "format"
+    assert refused.value.message == "Unknown format 'accord.definition/2'; this Accord reads accord.definition/1."
+    assert LeadDefinition.objects.count() == drafts
