@@ -7,8 +7,10 @@ import hashlib
 
 import polars as pl
 
+from accord.campaigns.models import Campaign
 from accord.core import bulk
-from accord.crm.models import Lead, LeadEvent, Stage, Touchpoint
+from accord.core.text import FREE_MAIL_DOMAINS
+from accord.crm.models import Account, Lead, LeadEvent, Stage, Touchpoint
 from accord.imports.context import Run, error
 from accord.imports.convert import LINE, lookup
 from accord.imports.reader import RowError
@@ -32,8 +34,13 @@ def _lead_ids(frame: pl.DataFrame, run: Run) -> tuple[pl.DataFrame, list[RowErro
             .agg(pl.col("occurred_at").min())
             .sort("email")
         )
+        # Their company, when the email is at a known account's domain (as a capture finds it).
+        domain = pl.col("email").str.split("@").list.last()
+        domains = first_seen.select(domain.unique())["email"].to_list()
+        accounts = bulk.ids_by(Account, "domain", [d for d in domains if d not in FREE_MAIL_DOMAINS])
         leads = first_seen.select(
             "email",
+            domain.pipe(lookup, accounts, pl.Int64).alias("account_id"),
             pl.lit(Stage.SUBSCRIBER.value).alias("stage"),
             pl.col("occurred_at").alias("stage_changed_at"),
             pl.col("occurred_at").alias("created_at"),
@@ -89,6 +96,16 @@ def write_touchpoints(frame: pl.DataFrame, run: Run) -> list[RowError]:
             "external_id"
         ),
         pl.col("campaign").pipe(lookup, campaigns, pl.Int64).alias("campaign_id"),
+    )
+    # No channel given: the campaign's, as a captured touchpoint takes it.
+    channels = dict(
+        Campaign.objects.filter(pk__in=bulk.values_in(sorted(set(campaigns.values())))).values_list("pk", "channel")
+    )
+    frame = frame.with_columns(
+        pl.when(pl.col("channel").is_null() | (pl.col("channel") == ""))
+        .then(pl.col("campaign_id").pipe(lookup, channels, pl.String))
+        .otherwise(pl.col("channel"))
+        .alias("channel")
     )
     unique = frame.unique(subset="external_id", keep="first", maintain_order=True)
     run.summary.add("unchanged", frame.height - unique.height)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from accord.campaigns.models import Campaign
 from accord.crm import services
 from accord.crm.models import Account, Lead, LeadEvent, Opportunity, SalesStage, Touchpoint
 from accord.definitions.models import LeadDefinition
@@ -144,6 +145,27 @@ X-2,,webinar,2026-02-01T10:00:00Z
         (4, "lead_external_id", "", "Needs the lead's email."),
     ]
     assert list(Touchpoint.objects.values_list("lead__external_id", "type")) == [("X-1", "webinar")]
+
+
+def test_a_new_subscriber_joins_the_account_of_its_domain_and_channels_come_from_campaigns(world, tmp_path):
+    bigco = Account.objects.create(name="Bigco", domain="bigco.example")
+    Account.objects.create(name="Gmail users", domain="gmail.com")  # never matched: free mail
+    Campaign.objects.create(code="spring-webinar", name="Spring webinar", channel="events")
+    text = """email,type,campaign,channel,occurred_at
+new@bigco.example,webinar,spring-webinar,,2026-02-01T10:00:00Z
+other@gmail.com,webinar,spring-webinar,partner,2026-02-01T10:00:00Z
+third@unknown.example,page_view,,,2026-02-01T11:00:00Z
+"""
+    result = run("touchpoints", tmp_path, text)
+
+    assert errors(result) == []
+    leads = dict(Lead.objects.values_list("email", "account_id"))
+    assert leads == {"new@bigco.example": bigco.pk, "other@gmail.com": None, "third@unknown.example": None}
+    assert sorted(Touchpoint.objects.values_list("lead__email", "channel")) == [
+        ("new@bigco.example", "events"),  # empty: the campaign's channel
+        ("other@gmail.com", "partner"),  # given: kept
+        ("third@unknown.example", ""),  # neither
+    ]
 
 
 # --- accounts ---------------------------------------------------------------------------------------
