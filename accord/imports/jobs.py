@@ -8,6 +8,7 @@ queued, and records what the run said.
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 10
 Status = ImportJob.Status
+# A run reports after every chunk (seconds apart); this long without a report, its worker died.
+STALLED_AFTER = timedelta(minutes=10)
 
 
 def _import_allowed(user: User) -> None:
@@ -148,6 +151,42 @@ def job_start(*, job_id: int, mapping: dict, dry_run: bool, all_or_nothing: bool
         job.dry_run, job.all_or_nothing = dry_run, all_or_nothing
         job.status = Status.QUEUED
         job.save(update_fields=["mapping", "dry_run", "all_or_nothing", "status"])
+        enqueue_on_commit(import_job_run, job.pk)
+    return job
+
+
+def job_last_report(job: ImportJob) -> datetime | None:
+    """When the run last said anything: its progress report, else its start."""
+    path = storage.job_dir(job.pk) / storage.PROGRESS
+    if path.is_file():
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.UTC)
+    return job.started_at
+
+
+def job_is_stalled(job: ImportJob, *, now: datetime | None = None) -> bool:
+    """Running, but silent for longer than any chunk takes: the worker stopped under it."""
+    if job.status != Status.RUNNING:
+        return False
+    last = job_last_report(job)
+    return last is None or (now or timezone.now()) - last > STALLED_AFTER
+
+
+def job_resume(*, job_id: int, acting_user: User, now: datetime | None = None) -> ImportJob:
+    """Queue a stalled run again. Safe: a second run matches every row on its key, writes
+    what the first did not and nothing twice."""
+    _import_allowed(acting_user)
+    from accord.imports.tasks import import_job_run
+
+    with transaction.atomic():
+        job = visible_jobs(acting_user).select_for_update(of=("self",)).filter(pk=job_id).first()
+        if job is None:
+            raise NotFound("No such import.")
+        if not job_is_stalled(job, now=now):
+            raise InvalidTransition(
+                "Only an import whose run has stopped reporting can be run again; "
+                f"this one is {job.get_status_display().lower()}."
+            )
+        storage.progress_write(job.pk, job_progress(job))  # restarts the silence clock
         enqueue_on_commit(import_job_run, job.pk)
     return job
 

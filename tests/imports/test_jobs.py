@@ -13,9 +13,12 @@ custom attribute until someone maps it to email.
 """
 
 import json
+import os
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accord.core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
@@ -23,6 +26,7 @@ from accord.crm.models import Lead
 from accord.imports import jobs, reader, storage
 from accord.imports.models import ImportJob
 from accord.imports.tasks import import_job_run
+from accord.people.models import Role, User
 
 FILE = (
     "E-mail address,First name,Company,Company size,Country\n"
@@ -461,6 +465,68 @@ def test_a_job_left_running_by_a_dead_worker_is_run_again_without_doubles(world)
     assert job.status == ImportJob.Status.DONE
     assert job.summary == {"read": 4, "created": 0, "updated": 0, "unchanged": 2, "rejected": 2}
     assert len(leads()) == 2
+
+
+def _left_running(world, *, silent_for: timedelta) -> ImportJob:
+    """A job whose worker wrote its rows and died before recording the end; its last
+    progress report `silent_for` ago."""
+    job = draft(world)
+    start(world, job)
+    import_job_run.call(job.pk)
+    DBTaskResult.objects.all().delete()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, finished_at=None)
+    report = storage.job_dir(job.pk) / storage.PROGRESS
+    moment = (timezone.now() - silent_for).timestamp()
+    os.utime(report, (moment, moment))
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def test_a_run_silent_for_eleven_minutes_is_stalled_and_can_be_queued_again(world):
+    job = _left_running(world, silent_for=timedelta(minutes=11))
+    assert jobs.job_is_stalled(job)
+
+    jobs.job_resume(job_id=job.pk, acting_user=world.marketer)
+
+    queued = DBTaskResult.objects.get()
+    assert (queued.args_kwargs["args"], ImportJob.objects.get(pk=job.pk).status) == ([job.pk], "running")
+    # Queued again: the report is fresh, so a second click is refused until it falls silent again.
+    assert not jobs.job_is_stalled(ImportJob.objects.get(pk=job.pk))
+    assert import_job_run.call(job.pk) is True
+    job.refresh_from_db()
+    assert job.summary == {"read": 4, "created": 0, "updated": 0, "unchanged": 2, "rejected": 2}
+    assert len(leads()) == 2
+
+
+@pytest.mark.parametrize("silent_minutes", [0, 9])
+def test_a_run_that_reported_recently_is_not_queued_again(world, silent_minutes):
+    job = _left_running(world, silent_for=timedelta(minutes=silent_minutes))
+
+    with pytest.raises(InvalidTransition):
+        jobs.job_resume(job_id=job.pk, acting_user=world.marketer)
+
+    assert DBTaskResult.objects.count() == 0
+
+
+@pytest.mark.parametrize(("who", "error"), [("other_marketer", NotFound), ("rep", NotAllowed)])
+def test_only_the_uploader_or_an_admin_may_queue_a_stalled_run_again(world, who, error):
+    job = _left_running(world, silent_for=timedelta(minutes=30))
+    other = User.objects.create_user(email="m2@accord.test", password="x", role=Role.MARKETING)
+    user = other if who == "other_marketer" else world.rep
+
+    with pytest.raises(error):
+        jobs.job_resume(job_id=job.pk, acting_user=user)
+
+    assert DBTaskResult.objects.count() == 0
+    jobs.job_resume(job_id=job.pk, acting_user=world.admin)
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_a_finished_job_is_never_stalled(world):
+    job = draft(world)
+    start(world, job)
+    import_job_run.call(job.pk)
+
+    assert not jobs.job_is_stalled(ImportJob.objects.get(pk=job.pk))
 
 
 def test_a_file_that_became_unreadable_fails_the_job_with_its_reason(world, import_home):
