@@ -1,9 +1,11 @@
 """The lead definition as a signed contract: drafts, proposals, signatures, the version in
 force, and its portable JSON. Who may do what is decided in `accord.definitions.policies`."""
 
+from datetime import date
 from typing import Annotated, Any
 
-from ninja import Body, Query, Router, Status
+from ninja import Body, Query, Router, Schema, Status
+from pydantic import Field
 
 from accord.api.schemas import (
     BacktestIn,
@@ -18,10 +20,13 @@ from accord.api.schemas import (
     DefinitionUpdateIn,
     ErrorOut,
     Page,
+    SuggestionApplyIn,
+    SuggestionsOut,
 )
 from accord.definitions import queries, services
 from accord.definitions.models import DefinitionEvent, LeadDefinition, Rescore, Signature
 from accord.reports.backtest import backtest_run
+from accord.reports.suggestions import suggestion_apply_key, suggestions_for
 
 router = Router(tags=["definitions"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -29,6 +34,15 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Error
 DocumentIn = Annotated[
     dict[str, Any], Body(description="A definition document: fit, engagement and negative rules, thresholds…")
 ]
+
+
+class SuggestionsQuery(Schema):
+    date_from: date = Field(alias="from", description="First day (UTC)")
+    date_to: date = Field(alias="to", description="Last day (UTC), inclusive")
+    min_leads: int = Field(20, ge=1, description="Segments with fewer hand-offs are not judged")
+    factor: float = Field(1.5, gt=0, description="Suggest a segment rejected this many times the overall rate")
+
+
 ExportIn = Annotated[dict[str, Any], Body(description="An export (`GET /definitions/{id}/export`) or a bare document")]
 
 
@@ -118,6 +132,49 @@ def get_active_definition(request):
 def import_definition(request, data: ExportIn):
     """The body is an export (`GET /definitions/{id}/export`) or a bare document."""
     definition = services.definition_import(data=data, acting_user=request.auth)
+    return Status(201, _detail(request, definition.pk))
+
+
+# Before the /{definition_id} routes, which would otherwise take "suggestions" for an id.
+@router.get(
+    "/suggestions",
+    response={200: SuggestionsOut, **ERRORS},
+    by_alias=True,
+    summary="Changes the period's rejections argue for",
+)
+def list_suggestions(request, query: Query[SuggestionsQuery]):
+    """Segments (a source, campaign, industry, company-size band or country) with at least
+    `min_leads` hand-offs in the period that sales rejected at `factor` × the overall rate
+    or never won, each with the negative rule that would stop handing them over and what
+    that rule would have done to the period. For the people who negotiate the definition."""
+    found = suggestions_for(
+        acting_user=request.auth,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        min_leads=query.min_leads,
+        factor=query.factor,
+    )
+    return {
+        "from": query.date_from,
+        "to": query.date_to,
+        "min_leads": query.min_leads,
+        "factor": query.factor,
+        "items": [suggestion.as_dict() for suggestion in found],
+    }
+
+
+@router.post("/suggestions/apply", response={201: DefinitionDetailOut, **ERRORS}, summary="Draft a suggested change")
+def apply_suggestion(request, payload: SuggestionApplyIn):
+    """Works the period's suggestions out again and drafts the one named `key` (422 naming
+    `key` when the period does not suggest it). For those who draft definitions."""
+    definition = suggestion_apply_key(
+        key=payload.key,
+        acting_user=request.auth,
+        date_from=payload.date_from,
+        date_to=payload.date_to,
+        min_leads=payload.min_leads,
+        factor=payload.factor,
+    )
     return Status(201, _detail(request, definition.pk))
 
 

@@ -2,12 +2,14 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime, Field
 
-from accord.api.presenters import event_out, lead_out, touchpoint_out
+from accord.api.presenters import event_out, feedback_out, lead_out, touchpoint_out
 from accord.api.schemas import (
     ActivityIn,
     AssignIn,
     ErrorOut,
     ExplanationOut,
+    FeedbackIn,
+    FeedbackOut,
     LeadDetailOut,
     LeadIn,
     LeadOut,
@@ -19,6 +21,7 @@ from accord.api.schemas import (
     TouchpointOut,
 )
 from accord.crm import selectors, services
+from accord.crm.feedback import lead_feedback_give
 from accord.definitions.queries import definition_find
 
 router = Router(tags=["leads"])
@@ -101,6 +104,15 @@ def accept_lead(request, lead_id: int):
 def reject_lead(request, lead_id: int, payload: RejectIn):
     services.lead_reject(lead_id=lead_id, acting_user=request.auth, **payload.dict())
     return _after_action(lead_id)
+
+
+@router.post("/{lead_id}/feedback", response={201: FeedbackOut, **ERRORS}, summary="Rate a lead (sales)")
+def give_feedback(request, lead_id: int, payload: FeedbackIn):
+    """The caller's rating (1–5) of the lead and the problems it had, as the active
+    definition's reason codes. One per person per lead: giving it again replaces it. For
+    the lead's owner, and sales managers and admins who can see it."""
+    feedback = lead_feedback_give(lead_id=lead_id, acting_user=request.auth, **payload.dict())
+    return Status(201, feedback_out(feedback))
 
 
 @router.post("/{lead_id}/assign", response={200: LeadOut, **ERRORS}, summary="Assign to a rep (managers, admins)")

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from accord.crm.models import Lead, LeadEvent, Opportunity, Touchpoint
+from accord.crm.models import Lead, LeadEvent, LeadFeedback, Opportunity, Touchpoint
 
 
 def lead_out(lead: Lead) -> dict[str, Any]:
@@ -91,4 +91,16 @@ def opportunity_out(opportunity: Opportunity) -> dict[str, Any]:
         "lost_reason": opportunity.lost_reason,
         "created_at": opportunity.created_at,
         "closed_at": opportunity.closed_at,
+    }
+
+
+def feedback_out(feedback: LeadFeedback) -> dict[str, Any]:
+    return {
+        "id": feedback.pk,
+        "lead_id": feedback.lead_id,
+        "user": feedback.user.email if feedback.user_id else None,
+        "rating": feedback.rating,
+        "problems": feedback.problems,
+        "note": feedback.note,
+        "created_at": feedback.created_at,
     }

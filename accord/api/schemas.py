@@ -392,3 +392,121 @@ class BacktestOut(Schema):
     active: BacktestVersionOut | None = Field(description="The version compared with: the active one by default")
     actual: BacktestVersionOut = Field(description="What actually happened: the MQL stage events of the period")
     changes: BacktestChangesOut | None
+
+
+# --- feedback, rejections and suggestions -----------------------------------------------
+
+
+class FeedbackIn(Strict):
+    rating: int = Field(ge=1, le=5, strict=True, description="1 (useless) to 5 (just right)")
+    problems: list[str] = Field([], description="Reason codes of the active definition")
+    note: str = ""
+
+
+class FeedbackOut(Schema):
+    id: int
+    lead_id: int
+    user: str | None = Field(description="Email of who gave it")
+    rating: int
+    problems: list[str]
+    note: str
+    created_at: datetime = Field(description="When it was (last) given: giving it again replaces it")
+
+
+class CodeCountOut(Schema):
+    code: str
+    count: int
+
+
+class RejectionRowOut(Schema):
+    group: str
+    handed_over: int = Field(description="Hand-offs (stage events to mql) in the period")
+    rejected: int
+    rejection_rate: float | None
+    recycled: int = Field(description="Sent back to nurture by sales")
+    disqualified: int
+    deal_lost: int = Field(description="Reached a deal, which was lost")
+    won: int
+    won_rate: float | None
+    top_reasons: list[CodeCountOut]
+    feedback_count: int
+    average_rating: float | None
+    top_problems: list[CodeCountOut]
+
+
+class RejectionMonthOut(Schema):
+    month: str = Field(description="YYYY-MM")
+    handed_over: int
+    rejected: int
+    rejection_rate: float | None
+
+
+class RejectionReportOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    by: str | None
+    rows: list[RejectionRowOut] = Field(description="One per group, most handed over first, then 'All'")
+    months: list[RejectionMonthOut]
+
+
+class RequalifiedOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    recycled: int = Field(description="Leads recycled in the period")
+    requalified: int = Field(description="Of those, handed over again later")
+    requalified_rate: float | None
+    accepted: int = Field(description="Of the re-qualified, accepted after re-qualifying")
+    accepted_rate: float | None
+    opportunities: int
+    opportunity_rate: float | None
+    won: int
+    won_rate: float | None
+
+
+class SuggestionBacktestOut(Schema):
+    mql_count: int
+    accepted_rate: float | None
+    precision: float | None
+    won_revenue: str = Field(description="Decimal, two places")
+
+
+class SuggestionOverallOut(Schema):
+    handed_over: int
+    rejection_rate: float | None
+    won_rate: float | None
+
+
+class SuggestionOut(Schema):
+    key: str = Field(description="Names the suggestion for /definitions/suggestions/apply: `<by>:<value>`")
+    by: str
+    value: str | None
+    label: str
+    triggers: list[Literal["rejection_rate", "never_won"]]
+    handed_over: int
+    rejected: int
+    rejection_rate: float | None
+    won: int
+    won_rate: float | None
+    overall: SuggestionOverallOut
+    rule: dict[str, Any] = Field(description="The negative rule the change adds")
+    document: dict[str, Any] = Field(description="The active document with the rule")
+    based_on_id: int
+    before: SuggestionBacktestOut = Field(description="The active version's backtest over the period")
+    after: SuggestionBacktestOut = Field(description="The changed document's backtest over the period")
+    changes: BacktestChangesOut
+
+
+class SuggestionsOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    min_leads: int
+    factor: float
+    items: list[SuggestionOut]
+
+
+class SuggestionApplyIn(Strict):
+    date_from: date = Field(alias="from", description="First day of the period (UTC)")
+    date_to: date = Field(alias="to", description="Last day of the period (UTC), inclusive")
+    key: str = Field(description="A suggestion's key, e.g. `source:ads`")
+    min_leads: int = Field(20, ge=1)
+    factor: float = Field(1.5, gt=0)

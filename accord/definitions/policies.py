@@ -61,6 +61,13 @@ def require_can_draft(user: User) -> None:
         raise NotAllowed("Only marketing, marketing leads, sales managers and admins draft lead definitions.")
 
 
+def require_can_analyse(user: User) -> None:
+    """Rejection analytics and suggested changes read every hand-off in bulk, like a
+    backtest: for the people who negotiate the definition."""
+    if not can_backtest(user):
+        raise NotAllowed("Only the people who negotiate the lead definition analyse rejections and suggestions.")
+
+
 def require_signing_side(user: User) -> str:
     side = signing_side(user)
     if side is None:

@@ -28,6 +28,8 @@ from django.db.models import QuerySet
 
 from accord.core.errors import InvalidInput
 from accord.crm.models import Lead, LeadEvent, LeadFeedback, Stage
+from accord.definitions.policies import require_can_analyse
+from accord.people.models import User
 from accord.reports.selectors import NONE_LABEL, period_bounds
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
@@ -315,6 +317,37 @@ def rejection_report(*, date_from: date, date_to: date, by: str | None = None) -
     return RejectionReport(date_from=date_from, date_to=date_to, by=by, rows=rows, months=months)
 
 
+def rejection_report_for(
+    *, acting_user: User, date_from: date, date_to: date, by: str | None = None
+) -> RejectionReport:
+    """The report for a person: only those who negotiate the definition read it."""
+    require_can_analyse(acting_user)
+    return rejection_report(date_from=date_from, date_to=date_to, by=by)
+
+
+# One flat row per group, for CSV files and terminals (web and command line alike).
+ROW_COLUMNS = (
+    "group", "handed_over", "rejected", "rejection_rate", "recycled", "disqualified", "deal_lost",
+    "won", "won_rate", "top_reasons", "feedback_count", "average_rating", "top_problems",
+)  # fmt: skip
+
+
+def counts_text(counts: list[dict]) -> str:
+    """[{"code": "no_budget", "count": 2}, …] → "no_budget (2); …"."""
+    return "; ".join(f"{item['code']} ({item['count']})" for item in counts)
+
+
+def report_rows(report: RejectionReport) -> list[tuple]:
+    """The report's rows as ROW_COLUMNS, the top lists as text."""
+    rows = []
+    for row in report.rows:
+        values = row.as_dict()
+        values["top_reasons"] = counts_text(row.top_reasons)
+        values["top_problems"] = counts_text(row.top_problems)
+        rows.append(tuple(values[column] for column in ROW_COLUMNS))
+    return rows
+
+
 # --- what became of the recycled ones ---------------------------------------------------
 
 
@@ -384,3 +417,8 @@ def requalified_report(*, date_from: date, date_to: date) -> RequalifiedReport:
         opportunities=opportunities,
         won=won,
     )
+
+
+def requalified_report_for(*, acting_user: User, date_from: date, date_to: date) -> RequalifiedReport:
+    require_can_analyse(acting_user)
+    return requalified_report(date_from=date_from, date_to=date_to)

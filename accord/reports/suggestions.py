@@ -22,8 +22,10 @@ from typing import Any
 
 import polars as pl
 
+from accord.core.errors import InvalidInput
 from accord.definitions.document import DefinitionDocument, NegativeRule
 from accord.definitions.models import LeadDefinition
+from accord.definitions.policies import require_can_analyse, require_can_draft
 from accord.definitions.selectors import definition_active
 from accord.definitions.services import definition_create
 from accord.people.models import User
@@ -207,3 +209,33 @@ def suggestion_apply(suggestion: Suggestion, *, acting_user: User, at: datetime 
         acting_user=acting_user,
         at=at,
     )
+
+
+def suggestions_for(
+    *, acting_user: User, date_from: date, date_to: date, min_leads: int = 20, factor: float = 1.5
+) -> list[Suggestion]:
+    """The suggestions for a person: only those who negotiate the definition read them."""
+    require_can_analyse(acting_user)
+    return suggestions(date_from=date_from, date_to=date_to, min_leads=min_leads, factor=factor)
+
+
+def suggestion_apply_key(
+    *,
+    key: str,
+    acting_user: User,
+    date_from: date,
+    date_to: date,
+    min_leads: int = 20,
+    factor: float = 1.5,
+    at: datetime | None = None,
+) -> LeadDefinition:
+    """Apply the suggestion named `key` among those of the period. A suggestion is not
+    stored, so it is worked out again from the same history (checking first that the user
+    may draft, as the work is not cheap); a key the period does not suggest is bad input."""
+    require_can_draft(acting_user)
+    found = suggestions(date_from=date_from, date_to=date_to, min_leads=min_leads, factor=factor)
+    chosen = next((suggestion for suggestion in found if suggestion.key == key), None)
+    if chosen is None:
+        offered = ", ".join(suggestion.key for suggestion in found) or "none"
+        raise InvalidInput(f"The period suggests no change '{key}' (suggested: {offered}).", field="key")
+    return suggestion_apply(chosen, acting_user=acting_user, at=at)

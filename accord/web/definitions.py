@@ -28,6 +28,7 @@ from accord.definitions.selectors import definition_active
 from accord.exports.formats import csv_lines
 from accord.people.models import User
 from accord.reports.backtest import MEASURES, backtest_run, measure_text
+from accord.web.charts import grouped_bars
 from accord.web.definition_forms import (
     BacktestForm,
     CommentForm,
@@ -531,8 +532,6 @@ def definition_signatories(request):
 
 # --- backtest ---------------------------------------------------------------------------
 
-CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 640, 220, 40, 30
-
 
 @require_GET
 @login_required
@@ -599,47 +598,8 @@ def _changes(report: dict) -> list[tuple[str, list[str]]]:
 
 
 def _monthly_chart(columns: list[tuple[str, dict]]) -> dict:
-    """Grouped bars: per month, each column's MQLs; a tick marks the commitment."""
+    """Grouped bars: per month, each column's MQLs; a line marks the commitment."""
     months = [entry["month"] for entry in columns[0][1]["by_month"]]
     commitment = columns[0][1]["by_month"][0]["commitment"] if months else None
-    counts = [[entry["mqls"] for entry in result["by_month"]] for _, result in columns]
-    top = max([1, commitment or 0, *(c for series in counts for c in series)])
-    plot_width = CHART_WIDTH - CHART_LEFT - 10
-    plot_height = CHART_HEIGHT - CHART_BOTTOM - 10
-    slot = plot_width / max(len(months), 1)
-    bar = max(2.0, (slot - 8) / len(columns))
-    groups = []
-    for index, month in enumerate(months):
-        x0 = CHART_LEFT + index * slot + 4
-        bars = []
-        for series_index, series in enumerate(counts):
-            height = plot_height * series[index] / top
-            bars.append(
-                {
-                    "x": round(x0 + series_index * bar, 1),
-                    "y": round(10 + plot_height - height, 1),
-                    "width": round(bar - 1, 1),
-                    "height": round(height, 1),
-                    "count": series[index],
-                    "series": series_index + 1,
-                    "title": columns[series_index][0],
-                }
-            )
-        groups.append({"month": month, "label_x": round(x0 + (slot - 8) / 2, 1), "bars": bars})
-    line_y = round(10 + plot_height - plot_height * commitment / top, 1) if commitment else None
-    return {
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "groups": groups,
-        "commitment": commitment,
-        "commitment_y": line_y,
-        "left": CHART_LEFT,
-        "right": CHART_WIDTH - 10,
-        "axis_y": CHART_HEIGHT - CHART_BOTTOM,
-        "label_y": CHART_HEIGHT - 10,
-        "series": [title for title, _ in columns],
-        "summary": "; ".join(
-            f"{month}: " + ", ".join(f"{title} {series[i]}" for (title, _), series in zip(columns, counts, strict=True))
-            for i, month in enumerate(months)
-        ),
-    }
+    series = [(title, [entry["mqls"] for entry in result["by_month"]]) for title, result in columns]
+    return grouped_bars(months, series, marker=commitment)

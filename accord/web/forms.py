@@ -37,14 +37,34 @@ class LeadForm(forms.Form):
         return data
 
 
-def reason_choices():
-    return [
-        ("", "Choose a reason…"),
-        *((code, code.replace("_", " ").capitalize()) for code in reason_codes()),
-    ]
+def code_label(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def reason_choices(codes: list[str] | None = None):
+    codes = reason_codes() if codes is None else codes
+    return [("", "Choose a reason…"), *((code, code_label(code)) for code in codes)]
+
+
+RATING_CHOICES = [(1, "1 — useless"), (2, "2"), (3, "3"), (4, "4"), (5, "5 — just right")]
+
+
+def _rating_field(*, required: bool) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        choices=RATING_CHOICES, coerce=int, empty_value=None, required=required, widget=forms.RadioSelect
+    )
+
+
+def _problems_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Problems", help_text="What was wrong with it"
+    )
 
 
 class RejectForm(forms.Form):
+    """Rejecting, with an optional rating and problems: sales can say what was wrong with
+    the lead in the same step."""
+
     reason = forms.ChoiceField()
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     action = forms.ChoiceField(
@@ -52,11 +72,40 @@ class RejectForm(forms.Form):
         widget=forms.RadioSelect,
         initial="recycle",
     )
+    rating = _rating_field(required=False)
+    problems = _problems_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Read the agreed codes once per form, not at every render of the choices.
-        self.fields["reason"].choices = reason_choices()
+        codes = reason_codes()
+        self.fields["reason"].choices = reason_choices(codes)
+        self.fields["problems"].choices = [(code, code_label(code)) for code in codes]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("problems") and cleaned.get("rating") is None:
+            self.add_error("rating", "Give a rating with the problems.")
+        return cleaned
+
+    def rejection(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("reason", "note", "action")}
+
+    def feedback(self) -> dict | None:
+        """The rating and problems, or None when no rating was given."""
+        if self.cleaned_data.get("rating") is None:
+            return None
+        return {"rating": self.cleaned_data["rating"], "problems": self.cleaned_data["problems"]}
+
+
+class FeedbackForm(forms.Form):
+    rating = _rating_field(required=True)
+    problems = _problems_field()
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["problems"].choices = [(code, code_label(code)) for code in reason_codes()]
 
 
 class AssignForm(forms.Form):
@@ -124,3 +173,20 @@ class FunnelForm(forms.Form):
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_to"] < cleaned["date_from"]:
             self.add_error("date_to", "'To' is before 'From'.")
         return cleaned
+
+
+REJECTION_GROUPS = [
+    ("", "No grouping"),
+    ("source", "Source"),
+    ("campaign", "Campaign"),
+    ("industry", "Industry"),
+    ("company_size", "Company size"),
+    ("country", "Country"),
+    ("rep", "Rep"),
+    ("rule", "Rule that scored most"),
+    ("reason", "Rejection reason"),
+]
+
+
+class RejectionsForm(FunnelForm):
+    by = forms.ChoiceField(choices=REJECTION_GROUPS, required=False, label="Group by")

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,8 +18,10 @@ from django.views.decorators.http import require_POST
 
 from accord.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from accord.crm import policies, selectors, services
+from accord.crm.feedback import can_give_feedback, lead_feedback_give
 from accord.crm.models import QUALIFIED_STAGES, WITH_SALES, Opportunity, Stage
 from accord.definitions.document import STAGE_FIELDS
+from accord.definitions.policies import can_backtest
 from accord.definitions.selectors import definition_active
 from accord.exports import rows as exports
 from accord.exports.formats import csv_lines, csv_safe
@@ -31,11 +34,13 @@ from accord.web.forms import (
     AssignForm,
     CloseForm,
     ConvertForm,
+    FeedbackForm,
     FunnelForm,
     LeadForm,
     RejectForm,
     StageForm,
     TouchpointForm,
+    code_label,
 )
 
 
@@ -164,13 +169,24 @@ def lead_accept(request, lead_id: int):
     return redirect(_next_or(request, reverse("lead_detail", args=[lead_id])))
 
 
+def _reject_with_feedback(request, lead_id: int, form: RejectForm) -> None:
+    """The rating first: rejecting takes the lead from its rep, who may then no longer rate
+    it. One transaction, so a refused rating writes nothing and a refused rejection keeps
+    no rating."""
+    feedback = form.feedback()
+    with transaction.atomic():
+        if feedback is not None:
+            lead_feedback_give(lead_id=lead_id, acting_user=request.user, **feedback)
+        services.lead_reject(lead_id=lead_id, acting_user=request.user, **form.rejection())
+
+
 @require_POST
 @login_required
 def lead_reject(request, lead_id: int):
     form = RejectForm(request.POST)
     if form.is_valid():
         try:
-            services.lead_reject(lead_id=lead_id, acting_user=request.user, **form.cleaned_data)
+            _reject_with_feedback(request, lead_id, form)
         except DomainError as error:
             _apply_error(form, error)
     if form.errors:
@@ -255,6 +271,9 @@ def lead_detail(request, lead_id: int):
     _decorate([lead], timezone.now())
     can_work = policies.can_work_lead(request.user, lead)
     assignable = selectors.assignable_reps(user=request.user, lead=lead)
+    feedback = list(lead.feedback.select_related("user"))
+    can_rate = can_give_feedback(request.user, lead)
+    mine = next((given for given in feedback if given.user_id == request.user.pk), None)
     context = {
         "lead": lead,
         "events": lead.events.all(),
@@ -276,8 +295,33 @@ def lead_detail(request, lead_id: int):
         "close_form": CloseForm(),
         "stage_form": StageForm(),
         "why": _why(request, lead),
+        "feedback": [(given, [code_label(code) for code in given.problems]) for given in feedback],
+        "feedback_form": _feedback_form(mine) if can_rate else None,
+        "my_feedback": mine,
     }
     return render(request, "accord/lead_detail.html", context)
+
+
+def _feedback_form(mine) -> FeedbackForm:
+    """The "rate this lead" form, holding what the user said last time (given again, it replaces it)."""
+    initial = {"rating": mine.rating, "problems": mine.problems, "note": mine.note} if mine else None
+    return FeedbackForm(initial=initial, auto_id="id_feedback_%s")
+
+
+@require_POST
+@login_required
+def lead_feedback(request, lead_id: int):
+    try:
+        selectors.lead_detail(user=request.user, lead_id=lead_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    return _post_action(
+        request,
+        lead_id,
+        FeedbackForm,
+        lambda data: lead_feedback_give(lead_id=lead_id, acting_user=request.user, **data),
+        "Thank you: your rating of this lead is saved.",
+    )
 
 
 def _post_action(request, lead_id, form_class, action, success: str):
@@ -486,6 +530,7 @@ def funnel(request):
             "chart_height": len(chart) * 44,
             "bar_x": CHART_BAR_X,
             "csv_query": request.GET.urlencode(),
+            "can_analyse": can_backtest(request.user),
         },
     )
 
