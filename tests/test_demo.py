@@ -26,6 +26,10 @@ def test_demo_generates_history_once_and_prints_logins(db):
     assert SlaClock.objects.exists()
     assert Opportunity.objects.exists()
     assert Lead.objects.filter(stage__in=["sal", "sql", "customer"]).exists()
+    # A new version waits for sales' signature: proposed and signed by marketing.
+    proposal = LeadDefinition.objects.get(status="proposed")
+    assert (proposal.version, proposal.name, proposal.parsed.thresholds.mql) == (2, "Bigger companies first", 55)
+    assert list(proposal.signatures.values_list("side", "user__email")) == [("marketing", "mara.marketing@accord.demo")]
 
     again = CliRunner().invoke(main, ["demo", "--no-serve", "--leads", "120"], catch_exceptions=False)
 

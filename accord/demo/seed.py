@@ -19,6 +19,8 @@ from accord.campaigns.models import Campaign
 from accord.core.tasks import enqueue_on_commit
 from accord.crm import services
 from accord.crm.models import Account, Lead, Stage
+from accord.definitions.models import LeadDefinition
+from accord.definitions.services import definition_create, definition_propose, definition_sign
 from accord.notifications.models import Notification
 from accord.people.models import Role, Team, Territory, User
 from accord.routing.models import SlaClock
@@ -322,6 +324,26 @@ def seed_demo(*, lead_count: int = 2000, progress: Callable[[int], None] = lambd
         enqueue_on_commit(sla_check, clock.pk, run_after=clock.due_at)
     Notification.objects.filter(created_at__lt=now - timedelta(days=2)).update(read_at=now)
     Notification.objects.filter(emailed_at__isnull=True).update(emailed_at=now)
+    _proposal(now)
+
+
+def _proposal(now) -> None:
+    """A new version of the definition waiting for sales' signature: marketing proposes to
+    weigh company size more and to commit to more MQLs, and has signed already."""
+    active = LeadDefinition.objects.get(status=LeadDefinition.Status.ACTIVE)
+    marketing_lead = User.objects.get(role=Role.MARKETING_LEAD, email__endswith=f"@{DOMAIN}")
+    document = active.parsed.model_dump(mode="json")
+    for rule in document["fit_rules"]:
+        if rule["label"] == "Company of 50+ employees":
+            rule["points"] = 20
+    document["thresholds"]["mql"] = 55
+    document["sla"]["mql_commitment_per_month"] = 170
+    draft = definition_create(
+        document=document, name="Bigger companies first", based_on_id=active.pk, acting_user=marketing_lead, at=now
+    )
+    comment = "Size predicts wins in our data: +20 for 50+ employees, a higher bar, and 170 MQLs a month."
+    definition_propose(definition_id=draft.pk, acting_user=marketing_lead, comment=comment, at=now)
+    definition_sign(definition_id=draft.pk, acting_user=marketing_lead, at=now)
 
 
 class _Simulation:

@@ -415,3 +415,22 @@ class BacktestForm(forms.Form):
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_to"] < cleaned["date_from"]:
             self.add_error("date_to", "'To' is before 'From'.")
         return cleaned
+
+
+class SuggestionsForm(forms.Form):
+    """The period whose rejections suggest changes, and how strict the suggestions are."""
+
+    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    min_leads = forms.IntegerField(min_value=1, initial=20, label="Judge segments with at least (hand-offs)")
+    factor = forms.FloatField(min_value=0.1, initial=1.5, label="Rejected at least (× the overall rate)")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_to"] < cleaned["date_from"]:
+            self.add_error("date_to", "'To' is before 'From'.")
+        return cleaned
+
+
+class SuggestionApplyForm(SuggestionsForm):
+    key = forms.CharField(max_length=300)

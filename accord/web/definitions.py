@@ -17,17 +17,21 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.core.errors import DomainError, InvalidInput
 from accord.definitions import policies, services
 from accord.definitions.diff import describe_document, document_diff
+from accord.definitions.document import NegativeRule
 from accord.definitions.models import DefinitionEvent, LeadDefinition, Rescore, Side, Signatory
 from accord.definitions.selectors import definition_active
 from accord.exports.formats import csv_lines
 from accord.people.models import User
 from accord.reports.backtest import MEASURES, backtest_run, measure_text
+from accord.reports.suggestions import BACKTEST_FIELDS, Suggestion, suggestion_apply_key, suggestions_for
 from accord.web.charts import grouped_bars
 from accord.web.definition_forms import (
     BacktestForm,
@@ -37,7 +41,10 @@ from accord.web.definition_forms import (
     DefinitionJsonForm,
     NoteForm,
     SignatoriesForm,
+    SuggestionApplyForm,
+    SuggestionsForm,
 )
+from accord.web.reports import analyst, default_period
 from accord.web.views import LIST_PAGE_SIZE, _apply_error, _list_query, _raise_for, _wants_csv
 
 Status = LeadDefinition.Status
@@ -121,6 +128,7 @@ def definition_list(request):
         {
             "page": page,
             "can_draft": policies.can_draft(request.user),
+            "can_analyse": policies.can_backtest(request.user),
             "can_name_signatories": policies.can_name_signatories(request.user),
             "query": _list_query(request),
         },
@@ -603,3 +611,96 @@ def _monthly_chart(columns: list[tuple[str, dict]]) -> dict:
     commitment = columns[0][1]["by_month"][0]["commitment"] if months else None
     series = [(title, [entry["mqls"] for entry in result["by_month"]]) for title, result in columns]
     return grouped_bars(months, series, marker=commitment)
+
+
+# --- suggested changes --------------------------------------------------------------------
+
+SUGGESTION_MEASURES = [measure for measure in MEASURES if measure[0] in BACKTEST_FIELDS]
+SEGMENT_NAMES = {
+    "source": "source",
+    "campaign": "campaign",
+    "industry": "industry",
+    "company_size": "company size",
+    "country": "country",
+}
+
+
+def _suggestion_words(suggestion: Suggestion) -> dict:
+    """A suggestion as people read it: the segment and why, the rule, and what the rule
+    would have done to the period."""
+
+    def rate(value: float | None) -> str:
+        return measure_text(value, "rate")
+
+    overall = suggestion.overall
+    value = suggestion.value if suggestion.value is not None else "(none)"
+    why = (
+        f"Sales rejected {suggestion.rejected} of the {suggestion.handed_over} leads handed over with "
+        f"{SEGMENT_NAMES[suggestion.by]} “{value}” ({rate(suggestion.rejected / suggestion.handed_over)}, "
+        f"against {rate(overall['rejection_rate'])} overall) and won {suggestion.won or 'none'} of them "
+        f"({rate(suggestion.won / suggestion.handed_over)}, against {rate(overall['won_rate'])} overall)."
+    )
+    rule = NegativeRule.model_validate(suggestion.rule)
+    changes = suggestion.changes
+    return {
+        "key": suggestion.key,
+        "label": suggestion.label,
+        "why": why,
+        "rule": f"Add the negative rule “{rule.label}”: {rule.when.describe()}, {rule.points:+g} points.",
+        "measures": [
+            (label, measure_text(suggestion.before[key], kind), measure_text(suggestion.after[key], kind))
+            for key, label, kind in SUGGESTION_MEASURES
+        ],
+        "changes": (
+            f"It would gain {changes['gained']['mql_count']} leads ({changes['gained']['won']} won), "
+            f"lose {changes['lost']['mql_count']} ({changes['lost']['won']} won) and keep {changes['kept']}."
+        ),
+    }
+
+
+@require_GET
+@login_required
+def definition_suggestions(request):
+    """Segments the period's rejections argue against, each with the rule that would stop
+    handing them over and its backtest; drafters make any of them a draft in one click."""
+    analyst(request)
+    form = SuggestionsForm(request.GET or {**default_period(timezone.localdate()), "min_leads": 20, "factor": 1.5})
+    found = None
+    if form.is_valid():
+        try:
+            found = suggestions_for(acting_user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _apply_error(form, error)
+    active = definition_active()
+    return render(
+        request,
+        "accord/definition_suggestions.html",
+        {
+            "form": form,
+            "active": active,
+            "suggestions": [_suggestion_words(suggestion) for suggestion in found or []],
+            "shown": found is not None,
+            "can_draft": policies.can_draft(request.user),
+        },
+    )
+
+
+@require_POST
+@login_required
+def definition_suggestion_apply(request):
+    _drafter(request)
+    form = SuggestionApplyForm(request.POST)
+    if form.is_valid():
+        period = {name: form.cleaned_data[name] for name in ("date_from", "date_to", "min_leads", "factor")}
+        try:
+            draft = suggestion_apply_key(key=form.cleaned_data["key"], acting_user=request.user, **period)
+        except DomainError as error:
+            _raise_for(error)
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Draft v{draft.version} created: {draft.name}. Propose it when it is right.")
+            return redirect("definition_detail", definition_id=draft.pk)
+    else:
+        messages.error(request, "; ".join(f"{k}: {m}" for k, errs in form.errors.items() for m in errs))
+    query = {name: request.POST.get(name, "") for name in ("date_from", "date_to", "min_leads", "factor")}
+    return redirect(reverse("definition_suggestions") + "?" + urlencode(query))

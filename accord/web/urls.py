@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accord.web import definitions, imports, views
+from accord.web import definitions, imports, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/activity/", views.lead_activity, name="lead_activity"),
     path("leads/<int:lead_id>/touchpoint/", views.lead_touchpoint, name="lead_touchpoint"),
     path("leads/<int:lead_id>/convert/", views.lead_convert, name="lead_convert"),
+    path("leads/<int:lead_id>/feedback/", views.lead_feedback, name="lead_feedback"),
     path("opportunities/", views.opportunity_list, name="opportunity_list"),
     path("opportunities/<int:opportunity_id>/stage/", views.opportunity_stage, name="opportunity_stage"),
     path(
@@ -25,6 +26,7 @@ urlpatterns = [
         name="opportunity_close",
     ),
     path("reports/funnel/", views.funnel, name="funnel"),
+    path("reports/rejections/", reports.rejections, name="rejections"),
     path("notifications/", views.notifications, name="notifications"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/<int:job_id>/", imports.import_detail, name="import_detail"),
@@ -34,6 +36,12 @@ urlpatterns = [
     path("definitions/new/", definitions.definition_new, name="definition_new"),
     path("definitions/import/", definitions.definition_import, name="definition_import"),
     path("definitions/signatories/", definitions.definition_signatories, name="definition_signatories"),
+    path("definitions/suggestions/", definitions.definition_suggestions, name="definition_suggestions"),
+    path(
+        "definitions/suggestions/apply/",
+        definitions.definition_suggestion_apply,
+        name="definition_suggestion_apply",
+    ),
     path("definitions/<int:definition_id>/", definitions.definition_detail, name="definition_detail"),
     path("definitions/<int:definition_id>/edit/", definitions.definition_edit, name="definition_edit"),
     path("definitions/<int:definition_id>/delete/", definitions.definition_delete, name="definition_delete"),
