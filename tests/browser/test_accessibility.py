@@ -60,6 +60,35 @@ def funnel_as_marketer(world):
     return world.marketer, "/reports/funnel/?date_from=2026-01-01&date_to=2026-12-31&by=source", "Funnel", 0
 
 
+def _proposal(world):
+    from accord.definitions import services as definitions
+    from accord.definitions.models import LeadDefinition
+
+    active = LeadDefinition.objects.get(status="active")
+    draft = definitions.definition_copy(definition_id=active.pk, acting_user=world.marketer)
+    return draft
+
+
+def definition_proposed_as_signer(world):
+    from accord.definitions import services as definitions
+
+    draft = _proposal(world)
+    definitions.definition_propose(definition_id=draft.pk, acting_user=world.marketer, comment="Please sign")
+    return world.marketing_lead, f"/definitions/{draft.pk}/", f"v{draft.version} Test Proposed", 0
+
+
+def definition_edit_as_marketer(world):
+    draft = _proposal(world)
+    return world.marketer, f"/definitions/{draft.pk}/edit/", f"Edit draft v{draft.version}", 0
+
+
+def definition_backtest_as_manager(world):
+    qualify(world)
+    draft = _proposal(world)
+    path = f"/definitions/{draft.pk}/backtest/?date_from=2026-01-01&date_to=2026-12-31"
+    return world.manager, path, f"Backtest of v{draft.version} Draft", 0
+
+
 PAGES = {
     "inbox": inbox_as_rep,
     "lead-as-owner": lead_as_owner,
@@ -67,6 +96,9 @@ PAGES = {
     "lead-with-opportunity": lead_with_open_opportunity_as_admin,
     "funnel": funnel_as_marketer,
     "opportunities": opportunities_as_owner,
+    "definition-proposed": definition_proposed_as_signer,
+    "definition-edit": definition_edit_as_marketer,
+    "definition-backtest": definition_backtest_as_manager,
 }
 
 
