@@ -471,5 +471,60 @@ def definition_backtest(file, version, date_from, date_to, against, fmt) -> None
         )
 
 
+@main.group()
+def report() -> None:
+    """Reports, as the web UI shows them, for the terminal and for files."""
+
+
+@report.command("rejections")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@click.option(
+    "--by",
+    type=click.Choice(["source", "campaign", "industry", "company_size", "country", "rep", "rule", "reason"]),
+    default=None,
+    help="Group the hand-offs (a total row always follows).",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_rejections(date_from, date_to, by, fmt) -> None:
+    """The leads handed over in the period and how many sales rejected, per group, with
+    the top reasons, sales' ratings and problems, and the trend per month. The operator
+    runs it, so no user is needed."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.exports.formats import csv_lines
+    from accord.reports.rejections import ROW_COLUMNS, counts_text, rejection_report, report_rows
+
+    try:
+        result = rejection_report(date_from=date_from.date(), date_to=date_to.date(), by=by)
+    except DomainError as error:
+        _fail(error)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    if fmt == "csv":
+        sys.stdout.writelines(csv_lines(ROW_COLUMNS, report_rows(result)))
+        return
+
+    def rate(value) -> str:
+        return "—" if value is None else f"{value * 100:.1f}%"
+
+    click.echo(f"Hand-offs {result.date_from} – {result.date_to}" + (f" by {by}" if by else ""))
+    width = max(12, *(len(row.group) for row in result.rows))
+    headers = ("handed over", "rejected", "rate", "won", "won rate", "rating")
+    click.echo(f"{'':<{width}}  " + "  ".join(f"{h:>11}" for h in headers) + "  top reasons")
+    for row in result.rows:
+        rating = "—" if row.average_rating is None else f"{row.average_rating:.2f}"
+        cells = (row.handed_over, row.rejected, rate(row.rejection_rate), row.won, rate(row.won_rate), rating)
+        reasons = counts_text(row.top_reasons) or "—"
+        click.echo(f"{row.group:<{width}}  " + "  ".join(f"{cell:>11}" for cell in cells) + f"  {reasons}")
+    click.echo("\nPer month:")
+    for month in result.months:
+        click.echo(
+            f"{month.month}  {month.handed_over:>6} handed over  {month.rejected:>6} rejected  "
+            f"{rate(month.rejection_rate):>6}"
+        )
+
+
 if __name__ == "__main__":
     main()

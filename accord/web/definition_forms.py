@@ -422,11 +422,18 @@ class SuggestionsForm(forms.Form):
 
     date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    min_leads = forms.IntegerField(min_value=1, initial=20, label="Judge segments with at least (hand-offs)")
-    factor = forms.FloatField(min_value=0.1, initial=1.5, label="Rejected at least (× the overall rate)")
+    min_leads = forms.IntegerField(
+        min_value=1, required=False, label="Judge segments with at least (hand-offs)", help_text="20 when empty"
+    )
+    factor = forms.FloatField(
+        min_value=0.1, required=False, label="Rejected at least (× the overall rate)", help_text="1.5 when empty"
+    )
 
     def clean(self):
         cleaned = super().clean()
+        for name, default in (("min_leads", 20), ("factor", 1.5)):
+            if name not in self.errors and cleaned.get(name) is None:
+                cleaned[name] = default
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_to"] < cleaned["date_from"]:
             self.add_error("date_to", "'To' is before 'From'.")
         return cleaned

@@ -93,29 +93,30 @@ def test_lead_page_explains_why_a_lead_is_not_qualified(world):
 ACCEPT, REJECT, ASSIGN = "/leads/{lead}/accept/", "/leads/{lead}/reject/", "/leads/{lead}/assign/"
 ACTIVITY, CONVERT, TOUCHPOINT = "/leads/{lead}/activity/", "/leads/{lead}/convert/", "/leads/{lead}/touchpoint/"
 CLOSE, STAGE = "/opportunities/{opportunity}/close/", "/opportunities/{opportunity}/stage/"
+FEEDBACK = "/leads/{lead}/feedback/"  # "Rate this lead": whoever works it, and sales managers and admins
 
 # Forms on the page of an MQL owned by `owner` (the Americas rep cannot open it at all).
 MQL_FORMS = {
-    "owner": {ACCEPT, REJECT, ACTIVITY, CONVERT},
+    "owner": {ACCEPT, REJECT, ACTIVITY, CONVERT, FEEDBACK},
     "teammate": set(),
-    "manager": {ACCEPT, REJECT, ACTIVITY, CONVERT, ASSIGN},
-    "other_manager": set(),
+    "manager": {ACCEPT, REJECT, ACTIVITY, CONVERT, ASSIGN, FEEDBACK},
+    "other_manager": {FEEDBACK},
     "marketing": {TOUCHPOINT},
     "marketing_lead": {TOUCHPOINT},
     "executive": set(),
-    "admin": {ACCEPT, REJECT, ACTIVITY, CONVERT, TOUCHPOINT, ASSIGN},
+    "admin": {ACCEPT, REJECT, ACTIVITY, CONVERT, TOUCHPOINT, ASSIGN, FEEDBACK},
 }
 
 # Forms on the page of a converted lead (sql) with an open opportunity owned by `owner`.
 SQL_FORMS = {
-    "owner": {ACTIVITY, STAGE, CLOSE},
+    "owner": {ACTIVITY, STAGE, CLOSE, FEEDBACK},
     "teammate": set(),
-    "manager": {ACTIVITY, STAGE, CLOSE},
-    "other_manager": set(),
+    "manager": {ACTIVITY, STAGE, CLOSE, FEEDBACK},
+    "other_manager": {FEEDBACK},
     "marketing": {TOUCHPOINT},
     "marketing_lead": {TOUCHPOINT},
     "executive": set(),
-    "admin": {ACTIVITY, TOUCHPOINT, STAGE, CLOSE},
+    "admin": {ACTIVITY, TOUCHPOINT, STAGE, CLOSE, FEEDBACK},
 }
 
 

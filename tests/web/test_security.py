@@ -50,9 +50,9 @@ def test_pages_carry_a_csp_without_inline_scripts(world, scene, persona, path):
 PAGES_WITH_FORMS = [
     ("anonymous", "/login/", 1),
     ("owner", "/inbox/", 2),  # sign out + one reject form per row
-    ("owner", "/leads/{lead}/", 5),  # sign out, accept, reject, activity, convert
-    ("manager", "/leads/{lead}/", 6),  # … and assign
-    ("owner", "/leads/{deal}/", 4),  # sign out, activity, the opportunity's stage and close
+    ("owner", "/leads/{lead}/", 6),  # sign out, accept, reject, activity, convert, rate
+    ("manager", "/leads/{lead}/", 7),  # … and assign
+    ("owner", "/leads/{deal}/", 5),  # sign out, activity, the opportunity's stage and close, rate
     ("marketing", "/leads/new/", 2),  # sign out + the lead
     ("owner", "/notifications/", 2),  # sign out + mark all read
     ("owner", "/opportunities/", 1),  # sign out; the filters are a GET form
