@@ -209,6 +209,8 @@ def import_detail(request, job_id: int):
     context = {
         "job": job,
         "progress": None if finished else jobs.job_progress(job),
+        "stalled": jobs.job_is_stalled(job),
+        "last_report": jobs.job_last_report(job) if job.status == ImportJob.Status.RUNNING else None,
         "summary": _summary(job.summary),
         "errors": storage.errors_head(job.pk, ERRORS_SHOWN) if job.error_count else [],
         "errors_shown": ERRORS_SHOWN,
@@ -261,3 +263,18 @@ def import_errors(request, job_id: int):
     )
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     return response
+
+
+@require_POST
+@login_required
+def import_resume(request, job_id: int):
+    """Queue a run whose worker stopped again (an import run twice writes nothing twice)."""
+    _importer(request)
+    job = _job(request, job_id)
+    try:
+        jobs.job_resume(job_id=job.pk, acting_user=request.user)
+    except InvalidTransition as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Queued again: the worker picks it up where the rows still need writing.")
+    return redirect("import_detail", job_id=job.pk)

@@ -31,6 +31,7 @@ urlpatterns = [
     path("imports/", imports.import_list, name="import_list"),
     path("imports/<int:job_id>/", imports.import_detail, name="import_detail"),
     path("imports/<int:job_id>/start/", imports.import_start, name="import_start"),
+    path("imports/<int:job_id>/resume/", imports.import_resume, name="import_resume"),
     path("imports/<int:job_id>/errors.csv", imports.import_errors, name="import_errors"),
     path("definitions/", definitions.definition_list, name="definition_list"),
     path("definitions/new/", definitions.definition_new, name="definition_new"),

@@ -8,7 +8,9 @@ company size. Its email column, "E-mail address", is proposed as a custom attrib
 
 import csv
 import io
+import os
 import re
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -544,3 +546,65 @@ def test_the_list_runs_the_same_queries_for_2_jobs_as_for_12(world):
         draft(world, user=(world.marketer, world.marketing_lead)[index % 2])
 
     assert queries() == with_2
+
+
+# --- a run whose worker died ---------------------------------------------------------------
+
+
+def stalled(world, minutes: int) -> ImportJob:
+    """A job whose worker wrote its rows and died; its last report `minutes` ago."""
+    job = finished(world)
+    DBTaskResult.objects.all().delete()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, finished_at=None)
+    moment = time.time() - minutes * 60
+    os.utime(storage.job_dir(job.pk) / storage.PROGRESS, (moment, moment))
+    return job
+
+
+def test_a_stalled_run_offers_to_run_it_again(world):
+    job = stalled(world, minutes=30)
+    client = client_for(world, "marketing")
+
+    page = body(client.get(f"/imports/{job.pk}/"))
+    assert "the worker running this import has stopped" in page
+    assert f'<form method="post" action="/imports/{job.pk}/resume/">' in page
+
+    response = client.post(f"/imports/{job.pk}/resume/")
+
+    assert (response.status_code, response["Location"]) == (302, f"/imports/{job.pk}/")
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [job.pk]
+    assert messages_of(client.get(f"/imports/{job.pk}/")) == [
+        "Queued again: the worker picks it up where the rows still need writing."
+    ]
+
+
+def test_a_run_that_reports_is_not_offered_again_and_a_post_queues_nothing(world):
+    job = stalled(world, minutes=2)
+    client = client_for(world, "marketing")
+
+    assert "Run it again" not in body(client.get(f"/imports/{job.pk}/"))
+    response = client.post(f"/imports/{job.pk}/resume/")
+
+    assert response.status_code == 302
+    assert DBTaskResult.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("anonymous", LOGIN), ("owner", 403), ("executive", 403), ("marketing_lead", 404), ("admin", DONE)],
+)
+def test_who_may_run_a_stalled_import_again(world, import_home, persona, expected):
+    job = stalled(world, minutes=30)
+    before = state(import_home)
+    url = f"/imports/{job.pk}/resume/"
+
+    response = client_for(world, persona).post(url)
+
+    if expected == DONE:
+        assert DBTaskResult.objects.count() == 1
+        return
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, login_url(url))
+    else:
+        assert response.status_code == expected
+    assert state(import_home) == before
