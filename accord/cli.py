@@ -385,15 +385,14 @@ def definition_export(version: int | None, output: str | None) -> None:
 
 @definition.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-# Required: a draft records who drafted it, and the definition services, unlike the lead
-# imports, have no "Accord itself" to act as.
 @click.option(
     "--as",
     "acting_email",
-    required=True,
-    help="Email of the user who drafts it (admin, marketing, marketing lead or sales manager).",
+    default=None,
+    help="Record this user (admin, marketing, marketing lead or sales manager) as who drafted it; "
+    "without it the draft is Accord's own, like an import's rows.",
 )
-def definition_import(file: str, acting_email: str) -> None:
+def definition_import(file: str, acting_email: str | None) -> None:
     """Create a draft from an exported version or a bare document (JSON)."""
     _setup()
     from accord.core.errors import DomainError, NotFound
@@ -404,9 +403,11 @@ def definition_import(file: str, acting_email: str) -> None:
     with open(file, "rb") as handle:
         data = handle.read()
     try:
-        acting_user = User.objects.filter(email=normalize_email(acting_email, field="as")).first()
-        if acting_user is None:
-            raise NotFound(f"No user with email {acting_email}.", field="as")
+        acting_user = None
+        if acting_email is not None:
+            acting_user = User.objects.filter(email=normalize_email(acting_email, field="as")).first()
+            if acting_user is None:
+                raise NotFound(f"No user with email {acting_email}.", field="as")
         created = import_definition(data=data, acting_user=acting_user)
     except DomainError as error:
         _fail(error)

@@ -85,13 +85,16 @@ def _require_status(definition: LeadDefinition, status: str, doing: str) -> None
 def definition_create(
     *,
     document: Any,
-    acting_user: User,
+    acting_user: User | None,
     name: str = "",
     based_on_id: int | None = None,
     at: datetime | None = None,
 ) -> LeadDefinition:
-    """A new draft with the next version number."""
-    policies.require_can_draft(acting_user)
+    """A new draft with the next version number. `acting_user` None is Accord itself —
+    the operator at the command line — as for the lead services; every request through
+    the API or the UI has a user, who must be allowed to draft."""
+    if acting_user is not None:
+        policies.require_can_draft(acting_user)
     parsed = document_validate(document)
     if len(name) > 200:
         raise InvalidInput("At most 200 characters.", field="name")
@@ -335,7 +338,7 @@ def definition_export(definition: LeadDefinition) -> dict:
     }
 
 
-def definition_import(*, data: Any, acting_user: User, at: datetime | None = None) -> LeadDefinition:
+def definition_import(*, data: Any, acting_user: User | None, at: datetime | None = None) -> LeadDefinition:
     """A new draft from an exported version, or from a bare document."""
     if isinstance(data, str | bytes):
         try:

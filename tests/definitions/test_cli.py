@@ -135,11 +135,13 @@ def test_the_acting_user_must_exist_and_may_draft(world, tmp_path, email, messag
     assert LeadDefinition.objects.count() == before
 
 
-def test_import_names_who_drafts(world, tmp_path):
+def test_import_without_a_user_is_a_draft_of_accord_itself(world, tmp_path):
     path = tmp_path / "document.json"
     path.write_text(json.dumps(TEST_DOCUMENT), encoding="utf-8")
 
     result = run("import", str(path))
 
-    assert result.exit_code == 2
-    assert "Missing option '--as'" in result.stderr
+    assert result.exit_code == 0, result.output
+    draft = LeadDefinition.objects.get(version=3)
+    assert (draft.status, draft.created_by, result.stdout) == ("draft", None, f"Created draft v3 from {path}.\n")
+    assert list(DefinitionEvent.objects.filter(definition=draft).values_list("kind", "actor")) == [("created", None)]
