@@ -11,6 +11,7 @@ from django.db import connection, models
 from django.db.models.expressions import RawSQL
 
 SQLITE_PARAMS = 30_000  # below SQLite's default limit of 32,766 bound values
+UTC_DATETIME = pl.Datetime("us", "UTC")
 
 
 def is_postgres() -> bool:
@@ -111,3 +112,25 @@ def update_rows(model: type[models.Model], fields: list[str], rows: list[tuple])
     sets = ", ".join(f"{connection.ops.quote_name(model._meta.get_field(f).column)} = %s" for f in fields)
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608
+
+
+def frame_of(queryset, names: list[str], types: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A `values_list` queryset as a frame with columns `names`, read through the database
+    cursor: no ORM conversion per row, which costs more than the work done with millions
+    of rows. `types` casts columns; SQLite's text datetimes are parsed by Polars."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return pl.DataFrame(schema={name: types.get(name, pl.String) for name in names})
+    frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+    casts = []
+    for name, dtype in types.items():
+        column = pl.col(name)
+        if dtype == UTC_DATETIME and frame.schema[name] == pl.String:
+            parsed = column.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_zone="UTC", time_unit="us")
+            casts.append(parsed.alias(name))
+        elif frame.schema[name] != dtype:
+            casts.append(column.cast(dtype).alias(name))
+    return frame.with_columns(casts) if casts else frame

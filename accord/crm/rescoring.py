@@ -116,12 +116,10 @@ def _rescore_batch(batch: list[int], *, definition: LeadDefinition, now: datetim
             account_owner_id=F("account__owner_id"),
         )
     }
-    touches = pl.DataFrame(
-        list(
-            Touchpoint.objects.filter(lead_id__in=bulk.values_in(batch)).values_list("lead_id", "type", "occurred_at")
-        ),
-        schema={"key": pl.Int64, "type": pl.String, "occurred_at": pl.Datetime("us", "UTC")},
-        orient="row",
+    touches = bulk.frame_of(
+        Touchpoint.objects.filter(lead_id__in=bulk.values_in(batch)).values_list("lead_id", "type", "occurred_at"),
+        ["key", "type", "occurred_at"],
+        {"key": pl.Int64, "type": pl.String, "occurred_at": bulk.UTC_DATETIME},
     )
     attributes = {key: _attributes(lead) for key, lead in leads.items()}
     scores = score_frame(definition.parsed, attributes_frame(list(attributes.values())), touches, now=now)

@@ -24,8 +24,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import polars as pl
-from django.db import connection
 
+from accord.core import bulk
 from accord.core.errors import InvalidInput, NotAllowed, NotFound
 from accord.crm.models import Lead, LeadEvent, Opportunity, Stage, Touchpoint
 from accord.crm.rescoring import ATTRIBUTE_FIELDS
@@ -61,7 +61,7 @@ def measure_text(value, kind: str) -> str:
     return f"{value:,}"
 
 
-UTC_DATETIME = pl.Datetime("us", "UTC")
+UTC_DATETIME = bulk.UTC_DATETIME
 MONEY = pl.Decimal(18, 2)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -83,23 +83,23 @@ def history_load(date_from: date, date_to: date) -> History:
     more than the backtest itself."""
     start, end = period_bounds(date_from, date_to)
     lead_columns = ["id", "created_at", "email", *ATTRIBUTE_FIELDS]
-    leads = _frame(
+    leads = bulk.frame_of(
         Lead.objects.filter(created_at__lt=end).values_list(*lead_columns, "campaign__code").order_by(),
         ["key", "created_at", "email", *ATTRIBUTE_FIELDS, "campaign"],
         {"key": pl.Int64, "created_at": UTC_DATETIME, "company_size": pl.Int64, "consent_email": pl.Boolean},
     ).with_columns(pl.col("email").str.split("@").list.last().fill_null("").alias("email_domain"))
-    touchpoints = _frame(
+    touchpoints = bulk.frame_of(
         Touchpoint.objects.filter(occurred_at__lt=end).values_list("lead_id", "type", "occurred_at").order_by(),
         ["key", "type", "occurred_at"],
         {"key": pl.Int64, "occurred_at": UTC_DATETIME},
     )
     accepted = LeadEvent.objects.filter(to_stage=Stage.SAL).values_list("lead_id").distinct().order_by()
-    opportunities = _frame(
+    opportunities = bulk.frame_of(
         Opportunity.objects.filter(lead__isnull=False).values_list("lead_id", "status", "amount").order_by(),
         ["key", "status", "amount"],
         {"key": pl.Int64, "amount": MONEY},
     )
-    mql_events = _frame(
+    mql_events = bulk.frame_of(
         LeadEvent.objects.filter(to_stage=Stage.MQL).values_list("lead_id", "occurred_at").order_by(),
         ["key", "occurred_at"],
         {"key": pl.Int64, "occurred_at": UTC_DATETIME},
@@ -116,7 +116,7 @@ def history_load(date_from: date, date_to: date) -> History:
             how="left",
         )
         .join(
-            _frame(accepted, ["key"], {"key": pl.Int64}).with_columns(pl.lit(True).alias("accepted")),
+            bulk.frame_of(accepted, ["key"], {"key": pl.Int64}).with_columns(pl.lit(True).alias("accepted")),
             on="key",
             how="left",
         )
@@ -127,27 +127,6 @@ def history_load(date_from: date, date_to: date) -> History:
         )
     )
     return History(leads=leads, touchpoints=touchpoints, outcomes=outcomes, start=start, end=end)
-
-
-def _frame(queryset, names: list[str], types: dict) -> pl.DataFrame:
-    """A values_list queryset as a frame, through the database cursor (no per-row ORM
-    conversion); text datetimes (SQLite) are parsed by Polars."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None) if rows else None
-    if frame is None:
-        return pl.DataFrame(schema={name: types.get(name, pl.String) for name in names})
-    casts = []
-    for name, dtype in types.items():
-        column = pl.col(name)
-        if dtype == UTC_DATETIME and frame.schema[name] == pl.String:
-            parsed = column.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_zone="UTC", time_unit="us")
-            casts.append(parsed.alias(name))
-        elif frame.schema[name] != dtype:
-            casts.append(column.cast(dtype).alias(name))
-    return frame.with_columns(casts) if casts else frame
 
 
 # --- the report -------------------------------------------------------------------------
