@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,6 @@ from accord.definitions.diff import describe_document, document_diff
 from accord.definitions.document import NegativeRule
 from accord.definitions.models import DefinitionEvent, LeadDefinition, Rescore, Side, Signatory
 from accord.definitions.selectors import definition_active
-from accord.exports.formats import csv_lines
 from accord.people.models import User
 from accord.reports.backtest import MEASURES, backtest_run, measure_text
 from accord.reports.suggestions import BACKTEST_FIELDS, Suggestion, suggestion_apply_key, suggestions_for
@@ -45,7 +44,7 @@ from accord.web.definition_forms import (
     SuggestionsForm,
 )
 from accord.web.reports import analyst, default_period
-from accord.web.views import LIST_PAGE_SIZE, _apply_error, _list_query, _raise_for, _wants_csv
+from accord.web.views import LIST_PAGE_SIZE, _apply_error, _list_query, _raise_for, _wants_csv, csv_response
 
 Status = LeadDefinition.Status
 Kind = DefinitionEvent.Kind
@@ -118,9 +117,7 @@ def _version_rows(queryset):
 def definition_list(request):
     versions = _versions()
     if _wants_csv(request):
-        response = StreamingHttpResponse(csv_lines(LIST_COLUMNS, _version_rows(versions)), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="lead-definitions.csv"'
-        return response
+        return csv_response("lead-definitions.csv", LIST_COLUMNS, _version_rows(versions))
     page = Paginator(versions, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -575,9 +572,7 @@ def definition_backtest(request, definition_id: int):
     if report and _wants_csv(request):
         header = ["measure", *(title for title, _ in columns)]
         rows = [[label, *(measure_text(result[key], kind) for _, result in columns)] for key, label, kind in MEASURES]
-        response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="backtest-v{definition.version}.csv"'
-        return response
+        return csv_response(f"backtest-v{definition.version}.csv", header, rows)
     return render(
         request,
         "accord/definition_backtest.html",

@@ -7,13 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.core.errors import DomainError, InvalidTransition
 from accord.crm.policies import is_admin
-from accord.exports.formats import csv_lines
 from accord.imports import jobs, storage
 from accord.imports.context import COUNTS
 from accord.imports.models import ImportJob, ImportKind
@@ -21,7 +20,7 @@ from accord.imports.policies import can_import
 from accord.imports.presets import PRESET_NAMES
 from accord.imports.reader import UnreadableFile
 from accord.imports.schema import FIELDS
-from accord.web.views import LIST_PAGE_SIZE, _apply_error, _list_query, _raise_for, _wants_csv
+from accord.web.views import LIST_PAGE_SIZE, _apply_error, _list_query, _raise_for, _wants_csv, csv_response
 
 PRESET_LABELS = {
     "generic": "Generic (columns named like Accord's fields)",
@@ -147,9 +146,7 @@ def import_list(request):
             return redirect("import_detail", job_id=job.pk)
     job_list = jobs.job_list(user=request.user)
     if _wants_csv(request):
-        response = StreamingHttpResponse(csv_lines(JOB_COLUMNS, _job_rows(job_list)), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="imports.csv"'
-        return response
+        return csv_response("imports.csv", JOB_COLUMNS, _job_rows(job_list))
     page = Paginator(job_list, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -258,11 +255,7 @@ def import_errors(request, job_id: int):
     if not storage.errors_path(job.pk).is_file():
         raise Http404("This import has no error report.")
     # Through the export writer: a rejected cell such as =HYPERLINK(…) stays text in a spreadsheet.
-    response = StreamingHttpResponse(
-        csv_lines(storage.ERROR_COLUMNS, storage.errors_rows(job.pk)), content_type="text/csv"
-    )
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    return response
+    return csv_response(f"import-{job.pk}-errors.csv", storage.ERROR_COLUMNS, storage.errors_rows(job.pk))
 
 
 @require_POST

@@ -6,14 +6,12 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accord.core.errors import DomainError, NotAllowed
 from accord.definitions.policies import require_can_analyse
-from accord.exports.formats import csv_lines
 from accord.reports.backtest import measure_text
 from accord.reports.rejections import (
     ROW_COLUMNS,
@@ -23,7 +21,7 @@ from accord.reports.rejections import (
 )
 from accord.web.charts import grouped_bars
 from accord.web.forms import REJECTION_GROUPS, RejectionsForm, code_label
-from accord.web.views import _apply_error, _wants_csv
+from accord.web.views import _apply_error, _wants_csv, csv_response
 
 REQUALIFIED_ROWS = (
     ("Recycled in the period", "recycled", None),
@@ -95,9 +93,7 @@ def rejections(request):
         except DomainError as error:
             _apply_error(form, error)
     if report and _wants_csv(request):
-        response = StreamingHttpResponse(csv_lines(ROW_COLUMNS, report_rows(report)), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="rejections.csv"'
-        return response
+        return csv_response("rejections.csv", ROW_COLUMNS, report_rows(report))
     chart = None
     if report and report.months:
         months = report.months

@@ -69,12 +69,18 @@ def home(request):
 # --- lists: a page of rows, and every filtered row as CSV ---------------------------
 
 
-def _csv_download(filename: str, kind: exports.Kind, queryset) -> StreamingHttpResponse:
-    """Every row of `queryset` — what the page's filters chose, not just the page shown —
-    streamed as the export's CSV, so a large list never sits in memory."""
-    response = StreamingHttpResponse(csv_lines(kind.columns, kind.rows(queryset)), content_type="text/csv")
+def csv_response(filename: str, columns, rows) -> StreamingHttpResponse:
+    """`rows` under `columns` as a CSV download, streamed (formula cells defused by
+    `csv_lines`), so a large list never sits in memory."""
+    response = StreamingHttpResponse(csv_lines(columns, rows), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _csv_download(filename: str, kind: exports.Kind, queryset) -> StreamingHttpResponse:
+    """Every row of `queryset` — what the page's filters chose, not just the page shown —
+    as the export's CSV."""
+    return csv_response(filename, kind.columns, kind.rows(queryset))
 
 
 def _wants_csv(request) -> bool:
