@@ -38,13 +38,14 @@ def _sqlite_datetime(column: pl.Expr) -> pl.Expr:
     return pl.when(micro == 0).then(whole).otherwise(whole + pl.lit(".") + micro.cast(pl.String).str.zfill(6))
 
 
-def _prepare(model: type[models.Model], frame: pl.DataFrame) -> tuple[list[str], pl.DataFrame]:
+def _prepare(model: type[models.Model], frame: pl.DataFrame, *, given: bool = False) -> tuple[list[str], pl.DataFrame]:
     """Every concrete column of `model` but the primary key: from `frame` where it has the
-    field (by attname), else the field's default. JSON as text, datetimes per database."""
+    field (by attname), else the field's default — or, with `given`, only the frame's
+    fields. JSON as text, datetimes per database."""
     columns, exprs = [], []
     postgres = is_postgres()
     for field in model._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key or (given and field.attname not in frame.columns):
             continue
         name = field.attname
         if name in frame.columns:
@@ -70,8 +71,10 @@ def _prepare(model: type[models.Model], frame: pl.DataFrame) -> tuple[list[str],
     return columns, frame.select(exprs)
 
 
-def insert_frame(model: type[models.Model], frame: pl.DataFrame) -> int:
-    """Insert one row per frame row. Returns the number of rows."""
+def insert_frame(model: type[models.Model], frame: pl.DataFrame, *, skip_existing: bool = False) -> int:
+    """Insert one row per frame row. Returns the number of rows inserted: with
+    `skip_existing`, a row that a unique constraint says is already there (or earlier in
+    the frame) is left out instead of failing the transaction."""
     if frame.height == 0:
         return 0
     columns, prepared = _prepare(model, frame)
@@ -79,14 +82,26 @@ def insert_frame(model: type[models.Model], frame: pl.DataFrame) -> int:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     connection.ensure_connection()
     if is_postgres():
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in prepared.iter_rows():
-                copy.write_row(row)
-    else:
-        raw = connection.connection.cursor()
-        placeholders = ", ".join("?" * len(columns))
-        raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared.iter_rows())  # noqa: S608
-    return frame.height
+        with connection.cursor() as cursor:
+            target = table
+            if skip_existing:  # COPY cannot skip conflicts: through a temporary table
+                target = connection.ops.quote_name(f"_insert_{model._meta.db_table}")
+                cursor.execute(f"DROP TABLE IF EXISTS {target}")
+                cursor.execute(f"CREATE TEMPORARY TABLE {target} AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
+            with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+                for row in prepared.iter_rows():
+                    copy.write_row(row)
+            if not skip_existing:
+                return frame.height
+            cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target} ON CONFLICT DO NOTHING")  # noqa: S608
+            inserted = cursor.rowcount
+            cursor.execute(f"DROP TABLE {target}")
+            return inserted
+    raw = connection.connection.cursor()
+    placeholders = ", ".join("?" * len(columns))
+    skip = " ON CONFLICT DO NOTHING" if skip_existing else ""
+    raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders}){skip}", prepared.iter_rows())  # noqa: S608
+    return raw.rowcount if skip_existing else frame.height
 
 
 def ids_by(model: type[models.Model], field: str, values: Iterable[Any]) -> dict[Any, int]:
@@ -98,26 +113,45 @@ def ids_by(model: type[models.Model], field: str, values: Iterable[Any]) -> dict
     return dict(found.iterator(chunk_size=10_000))
 
 
-def update_rows(model: type[models.Model], fields: list[str], rows: list[tuple]) -> None:
-    """UPDATE model SET fields… WHERE id = ? for each row (values in `fields` order, id last),
-    each value prepared by its model field as the ORM would."""
-    if not rows:
-        return
-    prep = [model._meta.get_field(f) for f in fields]
-    rows = [
-        (*(field.get_db_prep_save(value, connection) for field, value in zip(prep, row[:-1], strict=True)), row[-1])
-        for row in rows
-    ]
+def update_frame(model: type[models.Model], frame: pl.DataFrame) -> int:
+    """UPDATE model SET … WHERE id = … for each frame row: an `id` column and the fields to
+    set (by attname), prepared per column as `insert_frame` prepares them. Returns the
+    number of rows."""
+    if frame.height == 0:
+        return 0
+    columns, prepared = _prepare(model, frame.drop("id"), given=True)
+    prepared = prepared.with_columns(frame["id"])
     table = connection.ops.quote_name(model._meta.db_table)
-    sets = ", ".join(f"{connection.ops.quote_name(model._meta.get_field(f).column)} = %s" for f in fields)
+    sets = ", ".join(f"{connection.ops.quote_name(column)} = %s" for column in columns)
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", prepared.rows())  # noqa: S608
+    return frame.height
+
+
+def _stored_datetimes(queryset):
+    """The same `values_list` with its datetime columns as SQLite stores them (text): the
+    driver would otherwise parse each into a Python datetime, several microseconds a value,
+    for Polars to turn back into numbers."""
+    names = queryset.query.values_select
+    if not names:
+        return queryset
+    columns = []
+    for name in names:
+        field = queryset.query.resolve_ref(name).output_field
+        if isinstance(field, models.DateTimeField):
+            # Unary plus: SQLite's identity operator, which leaves no column type to convert by.
+            columns.append(models.Func(models.F(name), template="+%(expressions)s", output_field=models.TextField()))
+        else:
+            columns.append(name)
+    return queryset.values_list(*columns)
 
 
 def frame_of(queryset, names: list[str], types: dict[str, pl.DataType]) -> pl.DataFrame:
     """A `values_list` queryset as a frame with columns `names`, read through the database
     cursor: no ORM conversion per row, which costs more than the work done with millions
     of rows. `types` casts columns; SQLite's text datetimes are parsed by Polars."""
+    if not is_postgres():
+        queryset = _stored_datetimes(queryset)
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -96,7 +96,9 @@ class Lead(models.Model):
         on_delete=models.SET_NULL,
         related_name="owned_leads",
     )
-    team = models.ForeignKey("people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    team = models.ForeignKey(  # indexed by (team, stage)
+        "people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads", db_index=False
+    )
     score_fit = models.FloatField(default=0)
     score_engagement = models.FloatField(default=0)
     score_total = models.FloatField(default=0)
@@ -143,7 +145,8 @@ class Lead(models.Model):
 
 
 class Touchpoint(models.Model):
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="touchpoints")
+    # Indexed by the unique (lead, row_key) constraint, which leads with it.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="touchpoints", db_index=False)
     type = models.CharField(max_length=30, choices=TouchpointType.choices)
     channel = models.CharField(max_length=50, blank=True)
     campaign = models.ForeignKey(
@@ -167,11 +170,20 @@ class Touchpoint(models.Model):
     )
     note = models.TextField(blank=True)
     external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    row_key = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="For an imported row without an external id: a stable hash of its fields (touchpoint_row_key).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-occurred_at"]
-        indexes = [models.Index(fields=["lead", "occurred_at"])]
+        constraints = [
+            # A re-imported row is found by its key within its lead. Two small integers keep
+            # this index compact: it is the one index a touchpoint import writes out of order.
+            models.UniqueConstraint(fields=["lead", "row_key"], name="touchpoint_lead_row_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.occurred_at:%Y-%m-%d}"
@@ -197,7 +209,8 @@ class LeadEvent(models.Model):
         OPPORTUNITY = "opportunity", "Opportunity"
         UPDATED = "updated", "Details updated"
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    # Indexed by (lead, occurred_at).
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)

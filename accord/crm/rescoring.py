@@ -13,7 +13,6 @@ from datetime import datetime
 
 import polars as pl
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accord.core import bulk
@@ -34,20 +33,36 @@ LIVE_BATCH = 5_000  # an activation commits per batch: short locks, visible prog
 CLOSED_STAGES = (Stage.CUSTOMER, Stage.DISQUALIFIED)
 
 
-def attributes_frame(rows: list[dict]) -> pl.DataFrame:
-    """Rule attributes of leads given as dicts with `key`, the ATTRIBUTE_FIELDS, `email`
-    and `campaign` (code)."""
-    schema = {
-        "key": pl.Int64,
-        **dict.fromkeys(ATTRIBUTE_FIELDS, pl.String),
-        "company_size": pl.Int64,
-        "consent_email": pl.Boolean,
-        "email": pl.String,
-        "campaign": pl.String,
-        "nurture_since": pl.Datetime("us", "UTC"),
-    }
-    frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
-    return frame.with_columns(
+# What a rescoring reads of each lead: {frame column: (values_list path, type)}.
+LEAD_COLUMNS = {
+    "key": ("id", pl.Int64),
+    "email": ("email", pl.String),
+    "stage": ("stage", pl.String),
+    "stage_changed_at": ("stage_changed_at", bulk.UTC_DATETIME),
+    "nurture_since": ("nurture_since", bulk.UTC_DATETIME),
+    "owner_id": ("owner_id", pl.Int64),
+    "score_fit": ("score_fit", pl.Float64),
+    "score_engagement": ("score_engagement", pl.Float64),
+    "score_total": ("score_total", pl.Float64),
+    "scored_at": ("scored_at", bulk.UTC_DATETIME),
+    **{name: (name, pl.String) for name in ATTRIBUTE_FIELDS},
+    "company_size": ("company_size", pl.Int64),
+    "consent_email": ("consent_email", pl.Boolean),
+    "campaign": ("campaign__code", pl.String),
+    "account_owner_id": ("account__owner_id", pl.Int64),
+}
+
+
+def attributes_of(leads: pl.DataFrame) -> pl.DataFrame:
+    """The rule attributes of LEAD_COLUMNS rows, as `score_frame` reads them: the email's
+    domain, and `nurture_since` only while a lead is recycled (only engagement after it
+    counts then)."""
+    return leads.select(
+        "key",
+        *ATTRIBUTE_FIELDS,
+        "email",
+        "campaign",
+        pl.when(pl.col("stage") == Stage.RECYCLED).then(pl.col("nurture_since")).alias("nurture_since"),
         pl.col("email").str.split("@").list.last().fill_null("").alias("email_domain"),
     )
 
@@ -86,65 +101,77 @@ def leads_rescore_bulk(lead_ids: Iterable[int], *, definition: LeadDefinition, n
     newly qualified become MQLs dated by their evidence and are routed, as history (no
     SLA clock, no notification). Returns counts of what happened."""
     ids = sorted(set(lead_ids))
-    counts = dict.fromkeys(("rescored", "qualified"), 0)
+    counts = dict.fromkeys(("rescored", "changed", "qualified"), 0)
     for start in range(0, len(ids), BATCH):
-        _rescore_batch(ids[start : start + BATCH], definition=definition, now=now, live=False, counts=counts)
+        counts["changed"] += _rescore_batch(
+            ids[start : start + BATCH], definition=definition, now=now, live=False, counts=counts
+        )
     return counts
 
 
-def _rescore_batch(batch: list[int], *, definition: LeadDefinition, now: datetime, live: bool, counts: dict) -> None:
-    """Score `batch` under `definition` and store the scores. Nurture leads take the version
-    (their explanation is computed when asked for, under whichever version is asked);
-    those that now meet it qualify. `live`: they qualify now, through `lead_rescore` (routed,
-    SLA clock, notifications), and an unassigned MQL that no longer meets it returns to
-    nurture. Otherwise (imports): they qualify at their evidence time, routed in bulk."""
+def _rescore_batch(batch: list[int], *, definition: LeadDefinition, now: datetime, live: bool, counts: dict) -> int:
+    """Score `batch` under `definition` and store the scores that changed (a lead scored
+    again to the same numbers is not written). Nurture leads take the version (their
+    explanation is computed when asked for, under whichever version is asked); those that
+    now meet it qualify. `live`: they qualify now, through `lead_rescore` (routed, SLA
+    clock, notifications), and an unassigned MQL that no longer meets it returns to
+    nurture. Otherwise (imports): they qualify at their evidence time, routed in bulk.
+    Returns how many leads' scores changed."""
     # Locked like lead_rescore locks its lead: a capture or a touchpoint arriving meanwhile
-    # waits, so no lead is qualified and routed twice.
-    leads = {
-        lead["id"]: lead
-        for lead in Lead.objects.select_for_update(of=("self",))
+    # waits, so no lead is qualified and routed twice. Read through the cursor: the ORM's
+    # per-row conversions cost more than the scoring of a batch.
+    found = bulk.frame_of(
+        Lead.objects.select_for_update(of=("self",))
         .filter(pk__in=bulk.values_in(batch))
-        .values(
-            "id",
-            "email",
-            "stage",
-            "stage_changed_at",
-            "nurture_since",
-            "owner_id",
-            *ATTRIBUTE_FIELDS,
-            campaign_code=F("campaign__code"),
-            account_owner_id=F("account__owner_id"),
-        )
-    }
+        .values_list(*(column for column, _ in LEAD_COLUMNS.values())),
+        list(LEAD_COLUMNS),
+        {name: dtype for name, (_, dtype) in LEAD_COLUMNS.items()},
+    )
     touches = bulk.frame_of(
         Touchpoint.objects.filter(lead_id__in=bulk.values_in(batch)).values_list("lead_id", "type", "occurred_at"),
         ["key", "type", "occurred_at"],
         {"key": pl.Int64, "type": pl.String, "occurred_at": bulk.UTC_DATETIME},
     )
-    attributes = {key: _attributes(lead) for key, lead in leads.items()}
-    scores = score_frame(definition.parsed, attributes_frame(list(attributes.values())), touches, now=now)
-    bulk.update_rows(
+    scores = score_frame(definition.parsed, attributes_of(found), touches, now=now)
+    changed = scores.join(found, on="key").filter(
+        pl.col("scored_at").is_null()
+        | (pl.col("fit") != pl.col("score_fit"))
+        | (pl.col("engagement") != pl.col("score_engagement"))
+        | (pl.col("total") != pl.col("score_total"))
+    )
+    bulk.update_frame(
         Lead,
-        ["score_fit", "score_engagement", "score_total", "scored_at"],
-        scores.select("fit", "engagement", "total", pl.lit(now).alias("scored_at"), "key").rows(),
+        changed.select(
+            pl.col("key").alias("id"),
+            pl.col("fit").alias("score_fit"),
+            pl.col("engagement").alias("score_engagement"),
+            pl.col("total").alias("score_total"),
+            pl.lit(now).cast(bulk.UTC_DATETIME).alias("scored_at"),
+        ),
     )
     counts["rescored"] += scores.height
-    qualified = dict(scores.select("key", "qualified").iter_rows())
-    nurture = [key for key in leads if leads[key]["stage"] in NURTURE_STAGES]
-    newly = [key for key in nurture if qualified[key]]
-    bulk.update_rows(
-        Lead, ["definition", "qualification"], [(definition.pk, {}, key) for key in nurture if not qualified[key]]
-    )
+    outcome = found.join(scores.select("key", "qualified"), on="key")
+    nurture = outcome.filter(pl.col("stage").is_in(list(NURTURE_STAGES)))
+    newly = nurture.filter(pl.col("qualified"))["key"].to_list()
+    # Nurture leads that stay there take the version (only those that have not already).
+    staying = nurture.filter(~pl.col("qualified"))["key"].to_list()
+    if staying:
+        Lead.objects.filter(pk__in=bulk.values_in(staying)).exclude(definition=definition, qualification={}).update(
+            definition=definition, qualification={}
+        )
     if live:
         # Only with ids: on PostgreSQL `values_in` of none is a text[], which no bigint id equals.
         if newly:
             _qualify_live(newly, definition=definition, now=now)
-        lapsed = [key for key, lead in leads.items() if lead["stage"] == Stage.MQL and not lead["owner_id"]]
-        lapsed = [key for key in lapsed if not qualified[key]]
+        lapsed = outcome.filter((pl.col("stage") == Stage.MQL) & pl.col("owner_id").is_null() & ~pl.col("qualified"))[
+            "key"
+        ].to_list()
         if lapsed:
             _lapse(lapsed, definition=definition, now=now)
         counts["returned to nurture"] = counts.get("returned to nurture", 0) + len(lapsed)
     elif newly:
+        leads = {lead["key"]: lead for lead in found.filter(pl.col("key").is_in(newly)).iter_rows(named=True)}
+        attributes = {key: _attributes(lead) for key, lead in leads.items()}
         facts: dict[int, list[TouchpointFact]] = {}
         for key, kind, moment in touches.filter(pl.col("key").is_in(newly)).iter_rows():
             since = attributes[key]["nurture_since"]
@@ -162,6 +189,7 @@ def _rescore_batch(batch: list[int], *, definition: LeadDefinition, now: datetim
         ]
         qualify_and_route(hand_offs, definition=definition)
     counts["qualified"] += len(newly)
+    return changed.height
 
 
 def _qualify_live(lead_ids: list[int], *, definition: LeadDefinition, now: datetime) -> None:
@@ -242,11 +270,12 @@ def _evidence_at(facts: list[TouchpointFact], stage_changed_at: datetime, now: d
 
 
 def _attributes(lead: Mapping) -> dict:
+    """One row of LEAD_COLUMNS as rules read it (attributes_of, for one lead)."""
     return {
-        "key": lead["id"],
+        "key": lead["key"],
         **{name: lead[name] for name in ATTRIBUTE_FIELDS},
         "email": lead["email"],
-        "campaign": lead["campaign_code"],
+        "campaign": lead["campaign"],
         "nurture_since": lead["nurture_since"] if lead["stage"] == Stage.RECYCLED else None,
     }
 

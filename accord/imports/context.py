@@ -46,7 +46,7 @@ class Run:
     lookups: Lookups = field(default_factory=Lookups)
     user_teams: dict[int, int | None] = field(default_factory=dict)
     campaigns: dict[str, int] = field(default_factory=dict)  # code → id
-    rescore: set[int] = field(default_factory=set)  # leads whose touchpoints changed
+    rescore: set[int] = field(default_factory=set)  # leads a touchpoint file names
 
     def load(self) -> None:
         users = User.objects.annotate(full=Lower(Concat("first_name", Value(" "), "last_name")))

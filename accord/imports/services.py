@@ -164,13 +164,17 @@ def import_run(
 
 
 def _rescore_pending(run: Run) -> None:
-    """Leads whose touchpoints an import added are marked unscored in the same transaction
-    as the touchpoints, and rescored here — also those a killed earlier run left marked."""
+    """Every lead a touchpoint file names is rescored when the file is done, and any lead
+    never scored yet (a subscriber a touchpoint created). Naming them all, not only those
+    that got new rows, covers a run killed before this step: the next run of the file finds
+    its rows stored and still rescores their leads. Scores that come out the same are not
+    written, so a second run of the same file changes nothing."""
     if run.kind != "touchpoints" or run.definition is None:
         return
-    pending = list(Lead.objects.filter(scored_at__isnull=True).values_list("pk", flat=True))
+    pending = run.rescore.union(Lead.objects.filter(scored_at__isnull=True).values_list("pk", flat=True))
     if pending:
         with transaction.atomic():
             counts = leads_rescore_bulk(pending, definition=run.definition, now=run.now)
-        run.summary.add("leads rescored", counts["rescored"])
-        run.summary.add("leads qualified", counts["qualified"])
+        for name, count in (("leads rescored", counts["changed"]), ("leads qualified", counts["qualified"])):
+            if count:
+                run.summary.add(name, count)

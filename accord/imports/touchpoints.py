@@ -1,26 +1,21 @@
-"""Writing a chunk of typed touchpoint rows. Each is matched on its external id, or on a
-stable hash of its fields when the file has none, so a re-run adds nothing twice. An
-email nobody has yet becomes a subscriber, as a tracked form or click would. The leads
-touched are marked unscored in the same transaction and rescored when the file is done."""
-
-import hashlib
+"""Writing a chunk of typed touchpoint rows. Each is matched on its external id, or, when
+the file has none, on its lead and a stable key of its fields (`crm.keys`), so a re-run
+adds nothing twice. An email nobody has yet becomes a subscriber, as a tracked form or
+click would. Every lead the file names is rescored when the file is done (`import_run`):
+also after a run killed halfway, whose rows the next run finds already stored."""
 
 import polars as pl
 
 from accord.campaigns.models import Campaign
 from accord.core import bulk
 from accord.core.text import FREE_MAIL_DOMAINS
+from accord.crm.keys import touchpoint_row_keys
 from accord.crm.models import Account, Lead, LeadEvent, Stage, Touchpoint
 from accord.imports.context import Run, error
 from accord.imports.convert import LINE, lookup
 from accord.imports.reader import RowError
 
 OPTIONAL_TEXT = ("channel", "utm_source", "utm_medium", "utm_campaign", "note")
-
-
-def _stable_key(parts: list[str | None]) -> str:
-    text = "\x1f".join(part or "" for part in parts)
-    return "row:" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _lead_ids(frame: pl.DataFrame, run: Run) -> tuple[pl.DataFrame, list[RowError]]:
@@ -88,15 +83,7 @@ def write_touchpoints(frame: pl.DataFrame, run: Run) -> list[RowError]:
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
     campaigns = run.campaign_ids(set(frame["campaign"].drop_nulls().to_list()))
-    keys = frame.select(
-        pl.col("lead_id").cast(pl.String), "type", "channel", "campaign", pl.col("occurred_at").dt.to_string()
-    ).rows()
-    frame = frame.with_columns(
-        pl.coalesce(pl.col("external_id"), pl.Series([_stable_key(list(k)) for k in keys], dtype=pl.String)).alias(
-            "external_id"
-        ),
-        pl.col("campaign").pipe(lookup, campaigns, pl.Int64).alias("campaign_id"),
-    )
+    frame = frame.with_columns(pl.col("campaign").pipe(lookup, campaigns, pl.Int64).alias("campaign_id"))
     # No channel given: the campaign's, as a captured touchpoint takes it.
     channels = dict(
         Campaign.objects.filter(pk__in=bulk.values_in(sorted(set(campaigns.values())))).values_list("pk", "channel")
@@ -107,24 +94,26 @@ def write_touchpoints(frame: pl.DataFrame, run: Run) -> list[RowError]:
         .otherwise(pl.col("channel"))
         .alias("channel")
     )
-    unique = frame.unique(subset="external_id", keep="first", maintain_order=True)
-    run.summary.add("unchanged", frame.height - unique.height)
-    stored = bulk.ids_by(Touchpoint, "external_id", unique["external_id"].to_list())
-    fresh = unique.filter(~pl.col("external_id").is_in(list(stored)))
-    run.summary.add("unchanged", unique.height - fresh.height)
-    if fresh.height:
-        bulk.insert_frame(
-            Touchpoint,
-            fresh.select(
-                "lead_id",
-                "type",
-                *(pl.col(name).fill_null("") for name in OPTIONAL_TEXT),
-                "campaign_id",
-                "occurred_at",
-                "external_id",
-                pl.lit(run.now).cast(pl.Datetime("us", "UTC")).alias("created_at"),
-            ),
-        )
-        Lead.objects.filter(pk__in=bulk.values_in(fresh["lead_id"].unique().to_list())).update(scored_at=None)
-        run.summary.add("created", fresh.height)
+    frame = frame.with_columns(
+        pl.when(pl.col("external_id").is_null()).then(touchpoint_row_keys(frame)).alias("row_key"),
+    )
+    # Rows already stored (or repeated in the chunk) are skipped by the unique external id
+    # and (lead, row_key): one statement, and safe against another import running alongside.
+    created = bulk.insert_frame(
+        Touchpoint,
+        frame.select(
+            "lead_id",
+            "type",
+            *(pl.col(name).fill_null("") for name in OPTIONAL_TEXT),
+            "campaign_id",
+            "occurred_at",
+            "external_id",
+            "row_key",
+            pl.lit(run.now).cast(pl.Datetime("us", "UTC")).alias("created_at"),
+        ),
+        skip_existing=True,
+    )
+    run.summary.add("created", created)
+    run.summary.add("unchanged", frame.height - created)
+    run.rescore.update(frame["lead_id"].unique().to_list())
     return errors
