@@ -7,6 +7,7 @@ Imports record history, so they start no SLA clocks and send no notifications: t
 qualified event is dated with the evidence (`evidence_at`), and routed leads wait in
 their rep's inbox."""
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -291,42 +292,65 @@ class HandOff:
 
 def qualify_and_route(hand_offs: list[HandOff], *, definition: LeadDefinition) -> None:
     """Stored nurture leads that now meet `definition`: MQL at their evidence time, routed
-    in bulk, with their stage and assignment events. No SLA clock, no notification."""
+    in bulk, with their stage and assignment events. No SLA clock, no notification. One
+    UPDATE statement for the leads and one insert for their events, however many there are."""
     decisions = route_many(pl.DataFrame([h.routing for h in hand_offs], infer_schema_length=None))
-    events = []
-    for hand_off, decision in zip(hand_offs, decisions, strict=True):
-        explanation = hand_off.explanation
-        Lead.objects.filter(pk=hand_off.lead_id).update(
-            stage=Stage.MQL,
-            stage_changed_at=hand_off.at,
-            qualified_at=hand_off.at,
-            definition=definition,
-            qualification=explanation.as_dict(),
-            owner_id=decision.owner_id,
-            team_id=decision.team_id,
-        )
-        events.append(
-            LeadEvent(
-                lead_id=hand_off.lead_id,
-                kind=LeadEvent.Kind.STAGE,
-                from_stage=hand_off.from_stage,
-                to_stage=Stage.MQL,
-                occurred_at=hand_off.at,
-                definition=definition,
-                reason="fast_track" if explanation.fast_track else "score",
-                note=f"Qualified under v{definition.version}: " + "; ".join(explanation.reasons),
-            )
-        )
-        events.append(assigned_event(hand_off.lead_id, decision, at=hand_off.at, definition=definition))
-    LeadEvent.objects.bulk_create(events, batch_size=1000)
-
-
-def assigned_event(lead_id: int, decision: BulkDecision, *, at: datetime, definition: LeadDefinition) -> LeadEvent:
-    return LeadEvent(
-        lead_id=lead_id,
-        kind=LeadEvent.Kind.ASSIGNED,
-        occurred_at=at,
-        definition=definition,
-        note=decision.explanation,
-        data={"rule": decision.rule, "team": decision.team_name, "owner": decision.owner_email},
+    ids = [hand_off.lead_id for hand_off in hand_offs]
+    moments = pl.Series([hand_off.at for hand_off in hand_offs], dtype=bulk.UTC_DATETIME)
+    bulk.update_frame(
+        Lead,
+        pl.DataFrame(
+            {
+                "id": ids,
+                "stage": [Stage.MQL.value] * len(ids),
+                "stage_changed_at": moments,
+                "qualified_at": moments,
+                "definition_id": [definition.pk] * len(ids),
+                "qualification": [json.dumps(hand_off.explanation.as_dict()) for hand_off in hand_offs],
+                "owner_id": [decision.owner_id for decision in decisions],
+                "team_id": [decision.team_id for decision in decisions],
+            },
+            schema_overrides={"id": pl.Int64, "owner_id": pl.Int64, "team_id": pl.Int64},
+        ),
     )
+    stages = pl.DataFrame(
+        {
+            "lead_id": ids,
+            "kind": [LeadEvent.Kind.STAGE.value] * len(ids),
+            "from_stage": [hand_off.from_stage for hand_off in hand_offs],
+            "to_stage": [Stage.MQL.value] * len(ids),
+            "reason": ["fast_track" if hand_off.explanation.fast_track else "score" for hand_off in hand_offs],
+            "note": [
+                f"Qualified under v{definition.version}: " + "; ".join(hand_off.explanation.reasons)
+                for hand_off in hand_offs
+            ],
+            "data": ["{}"] * len(ids),
+            "occurred_at": moments,
+        },
+        schema_overrides={"lead_id": pl.Int64},
+    )
+    assigned = pl.DataFrame(
+        {
+            "lead_id": ids,
+            "kind": [LeadEvent.Kind.ASSIGNED.value] * len(ids),
+            "from_stage": [""] * len(ids),
+            "to_stage": [""] * len(ids),
+            "reason": [""] * len(ids),
+            "note": [decision.explanation for decision in decisions],
+            "data": [json.dumps(assigned_data(decision)) for decision in decisions],
+            "occurred_at": moments,
+        },
+        schema_overrides={"lead_id": pl.Int64},
+    )
+    # Each lead's stage event, then its assignment, at the same moment (ids keep the order).
+    events = pl.concat([stages.with_row_index("_n"), assigned.with_row_index("_n")]).sort("_n", maintain_order=True)
+    bulk.insert_frame(
+        LeadEvent,
+        events.drop("_n").with_columns(
+            pl.lit(definition.pk, pl.Int64).alias("definition_id"), pl.lit(None, pl.Int64).alias("actor_id")
+        ),
+    )
+
+
+def assigned_data(decision: BulkDecision) -> dict:
+    return {"rule": decision.rule, "team": decision.team_name, "owner": decision.owner_email}

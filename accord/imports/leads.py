@@ -12,7 +12,7 @@ import polars as pl
 from accord.core import bulk
 from accord.core.text import FREE_MAIL_DOMAINS
 from accord.crm.models import NURTURE_STAGES, QUALIFIED_STAGES, Account, Lead, LeadEvent, Stage
-from accord.crm.rescoring import ATTRIBUTE_FIELDS, explain_untouched, leads_rescore_bulk
+from accord.crm.rescoring import ATTRIBUTE_FIELDS, assigned_data, explain_untouched, leads_rescore_bulk
 from accord.definitions.vectorised import score_frame
 from accord.imports.context import Run, campaign_code, error
 from accord.imports.convert import CUSTOM, LINE, custom_merge, lookup
@@ -472,7 +472,7 @@ def _insert_events(frame: pl.DataFrame, run: Run, decisions: dict) -> None:
     )
     bulk.insert_frame(LeadEvent, pl.concat([created, staged]).with_columns(pl.lit(None, pl.Int64).alias("actor_id")))
     if decisions:
-        # As crm.rescoring.assigned_event has them, written as a frame rather than as models.
+        # As crm.rescoring.qualify_and_route writes them (assigned_data).
         routed = frame.filter(pl.col("key").is_in(list(decisions)))
         keyed = dict(routed.select("key", "lead_id").iter_rows())
         at = dict(routed.select("key", "created_at").iter_rows())
@@ -480,10 +480,7 @@ def _insert_events(frame: pl.DataFrame, run: Run, decisions: dict) -> None:
             {
                 "lead_id": [keyed[key] for key in decisions],
                 "note": [d.explanation for d in decisions.values()],
-                "data": [
-                    json.dumps({"rule": d.rule, "team": d.team_name, "owner": d.owner_email})
-                    for d in decisions.values()
-                ],
+                "data": [json.dumps(assigned_data(d)) for d in decisions.values()],
                 "occurred_at": [at[key] for key in decisions],
             },
             schema={"lead_id": pl.Int64, "note": pl.String, "data": pl.String, "occurred_at": pl.Datetime("us", "UTC")},
