@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.db.models.functions import Lower
 from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
@@ -307,7 +308,8 @@ def signatories_set(*, side: str, emails: list[str], acting_user: User) -> list[
     if side not in Side.values:
         raise InvalidInput(f"Side is one of: {', '.join(Side.values)}.", field="side")
     wanted = {email.strip().lower() for email in emails if email.strip()}
-    users = {user.email.lower(): user for user in User.objects.filter(is_active=True)}
+    found = User.objects.annotate(email_lower=Lower("email")).filter(is_active=True, email_lower__in=wanted)
+    users = {user.email_lower: user for user in found}
     unknown = sorted(wanted - users.keys())
     if unknown:
         raise InvalidInput(f"No active user with email {', '.join(unknown)}.", field="emails")

@@ -19,7 +19,7 @@ reads what sales actually did with them (the lead events and opportunities):
 loses, and how those performed. Periods are UTC days, `to` inclusive, as in every report.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -75,6 +75,18 @@ class History:
     outcomes: pl.DataFrame  # key, accepted, opportunity, won, won_revenue, actual_mql_at
     start: datetime
     end: datetime  # exclusive
+    # first_qualified_at per stored version: the suggestions compare many changed documents
+    # with the same active version over one history.
+    qualified: dict[int, pl.DataFrame] = field(default_factory=dict)
+
+    def qualified_under(self, definition: LeadDefinition) -> pl.DataFrame:
+        """When each lead first qualifies under `definition` (by the period's end)."""
+        if definition.pk is not None and definition.pk in self.qualified:
+            return self.qualified[definition.pk]
+        found = first_qualified_at(definition.parsed, self.leads, self.touchpoints, end=self.end - _MICROSECOND)
+        if definition.pk is not None and definition.status != LeadDefinition.Status.DRAFT:
+            self.qualified[definition.pk] = found  # only versions that can no longer change
+        return found
 
 
 def history_load(date_from: date, date_to: date) -> History:
@@ -209,8 +221,7 @@ def backtest_report(
         raise InvalidInput("'to' is before 'from'.", field="to")
     against = against or definition_active()
     history = history or history_load(date_from, date_to)
-    last_moment = history.end - _MICROSECOND
-    candidate = first_qualified_at(definition.parsed, history.leads, history.touchpoints, end=last_moment)
+    candidate = history.qualified_under(definition)
     result = {
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
@@ -226,11 +237,7 @@ def backtest_report(
         result["active"] = None
         result["changes"] = None
         return result
-    baseline = (
-        candidate
-        if against.pk == definition.pk
-        else first_qualified_at(against.parsed, history.leads, history.touchpoints, end=last_moment)
-    )
+    baseline = candidate if against.pk == definition.pk else history.qualified_under(against)
     result["active"] = _version_result(against, history, baseline)
     mine = _in_period(candidate, history)
     theirs = _in_period(baseline, history)

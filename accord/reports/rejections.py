@@ -26,13 +26,13 @@ from typing import Any
 import polars as pl
 from django.db.models import QuerySet
 
+from accord.core.bulk import UTC_DATETIME, frame_of
 from accord.core.errors import InvalidInput
 from accord.crm.models import Lead, LeadEvent, LeadFeedback, Stage
 from accord.definitions.policies import require_can_analyse
 from accord.people.models import User
 from accord.reports.selectors import NONE_LABEL, period_bounds
 
-UTC_DATETIME = pl.Datetime("us", "UTC")
 GROUPS = ("source", "campaign", "industry", "company_size", "country", "rep", "rule", "reason")
 # Company-size bands (employees): label, from, below. A size of 0 falls in the first.
 SIZE_BANDS = (("1–49", None, 50), ("50–249", 50, 250), ("250–999", 250, 1000), ("1000+", 1000, None))
@@ -103,6 +103,7 @@ def lead_events(leads: QuerySet, *, since: datetime) -> pl.DataFrame:
         "actor": pl.String,
         "owner": pl.String,
     }
+    # Through the ORM: it decodes the JSON `owner` (the cursor would give SQLite's JSON text).
     return _frame(events, schema).with_row_index("seq")
 
 
@@ -164,10 +165,11 @@ def handoffs_load(date_from: date, date_to: date, *, with_rule: bool = False) ->
     )
     for found, seq in ((rejections, "rejected_seq"), (wins, "won_seq"), (owners, "owner_seq")):
         handoffs = first_after(handoffs, found, seq=seq, until="next_handoff")
-    attributes = _frame(
+    attributes = frame_of(
         Lead.objects.filter(pk__in=handed)
         .order_by()
         .values_list("id", "source", "campaign__code", "industry", "company_size", "country"),
+        ["key", "source", "campaign", "industry", "size", "country"],
         {
             "key": pl.Int64,
             "source": pl.String,

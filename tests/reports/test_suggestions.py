@@ -37,6 +37,7 @@ from accord.crm import services
 from accord.crm.models import Lead
 from accord.definitions.document import DefinitionDocument
 from accord.definitions.models import LeadDefinition
+from accord.reports import backtest as backtest_module
 from accord.reports import suggestions as suggestions_module
 from accord.reports.suggestions import exclusion_condition, suggestion_apply, suggestions
 from tests.conftest import QUALIFIABLE, TEST_DOCUMENT
@@ -149,6 +150,24 @@ def test_one_history_serves_every_suggestion(scene, definition, monkeypatch):
     ]  # all rejected 2: in the order of the groupings
     assert loads == [(MARCH["date_from"], MARCH["date_to"])]
     assert all(s.before == found[0].before for s in found)
+
+
+def test_the_active_version_is_walked_once_for_all_suggestions(scene, definition, monkeypatch):
+    walked = []
+
+    def counting_walk(document, *args, **kwargs):
+        walked.append(len(document.negative_rules))
+        return first_qualified_at(document, *args, **kwargs)
+
+    first_qualified_at = backtest_module.first_qualified_at
+    monkeypatch.setattr(backtest_module, "first_qualified_at", counting_walk)
+
+    found = suggestions(**MARCH, min_leads=3, factor=0.5)
+
+    # Four suggestions, each the active document plus one negative rule; the active once.
+    active_rules = len(definition.parsed.negative_rules)
+    assert len(found) == 4
+    assert sorted(walked) == [active_rules, *[active_rules + 1] * 4]
 
 
 def test_a_rule_the_definition_already_has_is_not_suggested_again(scene, definition):
