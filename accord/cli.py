@@ -527,5 +527,54 @@ def report_rejections(date_from, date_to, by, fmt) -> None:
         )
 
 
+@report.command("sla")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@click.option("--by", type=click.Choice(["rep", "team"]), default="rep", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_sla(date_from, date_to, by, fmt) -> None:
+    """The SLA scorecard: per rep (or team), the leads handed over in the period and how
+    they were followed up, the business hours it took, and marketing's side — MQLs
+    delivered against the commitment and the share accepted."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.exports.formats import csv_lines
+    from accord.reports.sla import ROW_COLUMNS, report_rows, sla_scorecard
+
+    try:
+        card = sla_scorecard(date_from=date_from.date(), date_to=date_to.date(), by=by)
+    except DomainError as error:
+        _fail(error)
+    if fmt == "json":
+        click.echo(json.dumps(card.as_dict(), indent=2))
+        return
+    if fmt == "csv":
+        sys.stdout.writelines(csv_lines(ROW_COLUMNS, report_rows(card)))
+        return
+
+    def number(value, suffix="") -> str:
+        return "—" if value is None else f"{value:g}{suffix}"
+
+    click.echo(f"SLA scorecard {card.date_from} – {card.date_to} by {by}")
+    width = max(12, *(len(row.group) for row in [*card.rows, card.total]))
+    headers = ("handed", "on time", "late", "ignored", "reassgn", "waiting", "on time %", "median h", "p90 h")
+    click.echo(f"{'':<{width}}  " + "  ".join(f"{h:>9}" for h in headers))
+    for row in [*card.rows, card.total]:
+        c = row.counts
+        rate = "—" if row.on_time_rate is None else f"{row.on_time_rate * 100:.1f}%"
+        cells = (
+            c["handed_over"], c["on_time"], c["late"], c["ignored"], c["reassigned"], c["waiting"],
+            rate, number(row.median_hours), number(row.p90_hours),
+        )  # fmt: skip
+        click.echo(f"{row.group:<{width}}  " + "  ".join(f"{cell:>9}" for cell in cells))
+    side = card.marketing
+    delivered = "—" if side.delivered_rate is None else f"{side.delivered_rate * 100:.1f}%"
+    accepted = "—" if side.accepted_rate is None else f"{side.accepted_rate * 100:.1f}%"
+    click.echo(
+        f"\nMarketing: {side.delivered} MQLs delivered of {side.commitment:g} committed ({delivered}); "
+        f"{side.accepted} accepted by sales ({accepted})."
+    )
+
+
 if __name__ == "__main__":
     main()

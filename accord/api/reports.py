@@ -4,7 +4,15 @@ from typing import Literal
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from accord.api.schemas import ErrorOut, FunnelOut, RejectionReportOut, RequalifiedOut
+from accord.api.schemas import (
+    ErrorOut,
+    FunnelOut,
+    RejectionReportOut,
+    RequalifiedOut,
+    ScorecardLeadOut,
+    ScorecardOut,
+)
+from accord.reports import sla
 from accord.reports.rejections import rejection_report_for, requalified_report_for
 from accord.reports.selectors import funnel_report
 
@@ -58,3 +66,39 @@ def requalified(request, query: Query[PeriodQuery]):
     definition (403 for others)."""
     report = requalified_report_for(acting_user=request.auth, date_from=query.date_from, date_to=query.date_to)
     return report.as_dict()
+
+
+class ScorecardQuery(PeriodQuery):
+    by: Literal["rep", "team"] = "rep"
+
+
+class ScorecardDrillQuery(ScorecardQuery):
+    measure: Literal[sla.MEASURES]  # type: ignore[valid-type]
+    group_id: int | None = Field(None, description="The rep's or team's id; none: every hand-off")
+
+
+@router.get("/sla", response={200: ScorecardOut, **ERRORS}, by_alias=True)
+def sla_scorecard(request, query: Query[ScorecardQuery]):
+    """The SLA scorecard: per rep (or team), the leads handed over in the period and how
+    they were followed up — on time, late, ignored, reassigned, waiting — with the business
+    hours to the first follow-up, and accepted / rejected / recycled; the total; and
+    marketing's side, the MQLs delivered against the commitment and the share accepted.
+    A sales rep receives only their own row."""
+    card = sla.sla_scorecard_for(
+        acting_user=request.auth, date_from=query.date_from, date_to=query.date_to, by=query.by
+    )
+    return card.as_dict()
+
+
+@router.get("/sla/leads", response={200: list[ScorecardLeadOut], **ERRORS})
+def sla_scorecard_leads(request, query: Query[ScorecardDrillQuery]):
+    """The hand-offs behind one number of the scorecard (drill-down)."""
+    found = sla.sla_drill_for(
+        acting_user=request.auth,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        measure=query.measure,
+        by=query.by,
+        group_id=query.group_id,
+    )
+    return found.rename({"key": "lead_id"}).to_dicts()

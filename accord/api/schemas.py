@@ -510,3 +510,49 @@ class SuggestionApplyIn(Strict):
     key: str = Field(description="A suggestion's key, e.g. `source:ads`")
     min_leads: int = Field(20, ge=1)
     factor: float = Field(1.5, gt=0)
+
+
+class ScorecardRowOut(Schema):
+    group: str = Field(description="The rep's name (or email), the team's name, or 'All'")
+    group_id: int | None = Field(description="The user or team id; null for 'All' and '(no team)'")
+    handed_over: int = Field(description="SLA clocks started in the period (hand-offs to a rep)")
+    on_time: int = Field(description="Followed up before the period's end, by the deadline")
+    late: int = Field(description="Followed up before the period's end, after the deadline")
+    ignored: int = Field(description="No follow-up by the period's end, deadline passed (or taken away after it)")
+    reassigned: int = Field(description="Taken away before the deadline, without a follow-up")
+    waiting: int = Field(description="No follow-up yet, not due before the period's end")
+    accepted: int
+    rejected: int = Field(description="Recycled or disqualified by a person")
+    recycled: int
+    on_time_rate: float | None = Field(description="on_time / (on_time + late + ignored)")
+    median_hours: float | None = Field(description="Business hours to the first follow-up, median")
+    p90_hours: float | None = Field(description="Business hours to the first follow-up, 90th percentile")
+
+
+class MarketingSideOut(Schema):
+    delivered: int = Field(description="Leads that became MQLs in the period")
+    commitment: float = Field(description="The definitions' monthly MQL commitments, prorated by day")
+    delivered_rate: float | None
+    accepted: int = Field(description="Of those, accepted by sales before the period's end")
+    accepted_rate: float | None
+
+
+class ScorecardOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    by: str
+    rows: list[ScorecardRowOut] = Field(description="Most hand-offs first; a sales rep gets only their own")
+    total: ScorecardRowOut
+    marketing: MarketingSideOut
+
+
+class ScorecardLeadOut(Schema):
+    clock: int
+    lead_id: int
+    rep_id: int
+    team_id: int | None
+    started_at: datetime
+    due_at: datetime
+    stopped_at: datetime | None
+    result: str = Field(description="on_time, late, ignored, reassigned or waiting")
+    follow_up_hours: float | None

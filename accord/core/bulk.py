@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
 
@@ -152,10 +153,14 @@ def frame_of(queryset, names: list[str], types: dict[str, pl.DataType]) -> pl.Da
     of rows. `types` casts columns; SQLite's text datetimes are parsed by Polars."""
     if not is_postgres():
         queryset = _stored_datetimes(queryset)
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. `__in` an empty list: Django knows there are no rows
+        rows = []
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
     if not rows:
         return pl.DataFrame(schema={name: types.get(name, pl.String) for name in names})
     frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)

@@ -33,6 +33,11 @@ class SlaClock(models.Model):
     due_at = models.DateTimeField()
     stopped_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    open_business_hours = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Business hours from start to stop in the rep's schedule as it was when the clock stopped.",
+    )
     breached_at = models.DateTimeField(null=True, blank=True)
     escalated_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

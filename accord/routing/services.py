@@ -22,7 +22,7 @@ from accord.definitions.models import LeadDefinition
 from accord.notifications.models import Notification
 from accord.notifications.services import notify
 from accord.people.models import Role, RoundRobinTurn, Team, Territory, User
-from accord.routing.business_hours import add_business_hours
+from accord.routing.business_hours import add_business_hours, business_hours_between
 from accord.routing.models import SlaClock
 
 
@@ -174,12 +174,20 @@ def _local(moment: datetime, rep: User) -> str:
 
 def sla_stop(lead: Lead, *, outcome: str, at: datetime) -> SlaClock | None:
     """The first follow-up stops the running clock; later ones find none and change nothing."""
-    clock = SlaClock.objects.select_for_update().filter(lead=lead, stopped_at__isnull=True).first()
+    clock = (
+        SlaClock.objects.select_for_update(of=("self",))
+        .select_related("rep")
+        .filter(lead=lead, stopped_at__isnull=True)
+        .first()
+    )
     if clock is None:
         return None
     clock.stopped_at = at
     clock.outcome = outcome
-    clock.save(update_fields=["stopped_at", "outcome"])
+    # Kept with the clock: the scorecard's time to follow-up stays what it was, whatever
+    # becomes of the rep's schedule.
+    clock.open_business_hours = business_hours_between(clock.started_at, at, clock.rep.working_schedule)
+    clock.save(update_fields=["stopped_at", "outcome", "open_business_hours"])
     return clock
 
 

@@ -6,6 +6,7 @@ from accord.campaigns.models import Campaign
 from accord.crm.models import REP_ACTIVITY_TYPES, SalesStage, TouchpointType
 from accord.crm.services import reason_codes
 from accord.people.models import User
+from accord.reports.sla import MEASURES as SLA_MEASURES
 
 
 class LeadForm(forms.Form):
@@ -190,3 +191,12 @@ REJECTION_GROUPS = [
 
 class RejectionsForm(FunnelForm):
     by = forms.ChoiceField(choices=REJECTION_GROUPS, required=False, label="Group by")
+
+
+class ScorecardForm(FunnelForm):
+    by = forms.ChoiceField(choices=[("rep", "Rep"), ("team", "Team")], required=False, label="Group by")
+
+
+class ScorecardDrillForm(ScorecardForm):
+    measure = forms.ChoiceField(choices=[(name, name) for name in SLA_MEASURES], label="Number")
+    group_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

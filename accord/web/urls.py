@@ -27,6 +27,8 @@ urlpatterns = [
     ),
     path("reports/funnel/", views.funnel, name="funnel"),
     path("reports/rejections/", reports.rejections, name="rejections"),
+    path("reports/sla/", reports.sla_scorecard, name="sla_scorecard"),
+    path("reports/sla/leads/", reports.sla_scorecard_leads, name="sla_leads"),
     path("notifications/", views.notifications, name="notifications"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/<int:job_id>/", imports.import_detail, name="import_detail"),

@@ -45,6 +45,8 @@ ENDPOINTS = {
     "close_opportunity": ("POST", "/opportunities/{opportunity}/close", {"won": True}),
     "list_sales_stages": ("GET", "/sales-stages", {}),
     "funnel": ("GET", "/reports/funnel", PERIOD),
+    "sla_scorecard": ("GET", "/reports/sla", PERIOD),
+    "sla_leads": ("GET", "/reports/sla/leads", {**PERIOD, "measure": "handed_over"}),
 }
 
 # fmt: off
@@ -65,6 +67,8 @@ MATRIX = {
     "close_opportunity":  (401, 401, 401, 401, 200, 403, 200, 403, 404, 403, 403, 403, 200),
     "list_sales_stages":  (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "funnel":             (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "sla_scorecard":      (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "sla_leads":          (401, 401, 401, 401, 403, 403, 200, 200, 403, 200, 200, 200, 200),
 }
 # fmt: on
 
@@ -129,6 +133,10 @@ def assert_allowed_effect(endpoint: str, body: dict, scene) -> None:
             assert (body["id"], body["status"]) == (scene.opportunity.pk, "won")
         case "funnel":
             assert (body["from"], body["to"], body["rows"][-1]["group"]) == ("2026-03-01", "2026-03-31", "All")
+        case "sla_scorecard":
+            assert (body["from"], body["by"], body["total"]["group"]) == ("2026-03-01", "rep", "All")
+        case "sla_leads":
+            assert isinstance(body, list)
 
 
 @pytest.mark.parametrize(("endpoint", "actor", "expected"), CASES)

@@ -26,6 +26,8 @@ from tests.web.conftest import PERSONAS, client_for, login_url, snapshot
 
 LOGIN, ADMIN_LOGIN, DONE = "login", "admin-login", "done"
 FUNNEL = "/reports/funnel/?date_from=2026-03-01&date_to=2026-03-31"
+SLA = "/reports/sla/?date_from=2026-03-01&date_to=2026-03-31"
+SLA_LEADS = SLA.replace("/sla/", "/sla/leads/") + "&measure=handed_over"
 
 COLUMNS = tuple(PERSONAS)
 assert COLUMNS == (
@@ -55,6 +57,11 @@ GET_MATRIX = {
                              (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     FUNNEL:                  (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     FUNNEL + "&format=csv":  (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    SLA:                     (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    SLA + "&format=csv":     (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    SLA_LEADS:               (LOGIN,       403,   403,   200,   200,   403,   200,   200,   200,   200),
+    SLA_LEADS + "&format=csv":
+                             (LOGIN,       403,   403,   200,   200,   403,   200,   200,   200,   200),
     "/notifications/":       (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     "/notifications/?format=csv":
                              (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
