@@ -472,6 +472,18 @@ def definition_backtest(file, version, date_from, date_to, against, fmt) -> None
         )
 
 
+def _report_as_file(fmt: str, as_dict: dict, columns, rows) -> bool:
+    """Print a report as JSON or CSV when asked for either; False for the table, which
+    each report lays out itself."""
+    from accord.exports.formats import csv_lines
+
+    if fmt == "json":
+        click.echo(json.dumps(as_dict, indent=2))
+    elif fmt == "csv":
+        sys.stdout.writelines(csv_lines(columns, rows))
+    return fmt in ("json", "csv")
+
+
 @main.group()
 def report() -> None:
     """Reports, as the web UI shows them, for the terminal and for files."""
@@ -493,18 +505,13 @@ def report_rejections(date_from, date_to, by, fmt) -> None:
     runs it, so no user is needed."""
     _setup()
     from accord.core.errors import DomainError
-    from accord.exports.formats import csv_lines
     from accord.reports.rejections import ROW_COLUMNS, counts_text, rejection_report, report_rows
 
     try:
         result = rejection_report(date_from=date_from.date(), date_to=date_to.date(), by=by)
     except DomainError as error:
         _fail(error)
-    if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), indent=2))
-        return
-    if fmt == "csv":
-        sys.stdout.writelines(csv_lines(ROW_COLUMNS, report_rows(result)))
+    if _report_as_file(fmt, result.as_dict(), ROW_COLUMNS, report_rows(result)):
         return
 
     def rate(value) -> str:
@@ -538,18 +545,13 @@ def report_sla(date_from, date_to, by, fmt) -> None:
     delivered against the commitment and the share accepted."""
     _setup()
     from accord.core.errors import DomainError
-    from accord.exports.formats import csv_lines
     from accord.reports.sla import ROW_COLUMNS, report_rows, sla_scorecard
 
     try:
         card = sla_scorecard(date_from=date_from.date(), date_to=date_to.date(), by=by)
     except DomainError as error:
         _fail(error)
-    if fmt == "json":
-        click.echo(json.dumps(card.as_dict(), indent=2))
-        return
-    if fmt == "csv":
-        sys.stdout.writelines(csv_lines(ROW_COLUMNS, report_rows(card)))
+    if _report_as_file(fmt, card.as_dict(), ROW_COLUMNS, report_rows(card)):
         return
 
     def number(value, suffix="") -> str:

@@ -205,6 +205,7 @@ def sla_scorecard(request):
             "rows": rows,
             "chart": chart,
             "group_title": "Team" if card and card.by == "team" else "Rep",
+            "group_title_lower": "team" if card and card.by == "team" else "rep",
             "marketing": marketing,
             "delivered_rate": measure_text(marketing.delivered_rate, "rate") if marketing else "",
             "accepted_rate": measure_text(marketing.accepted_rate, "rate") if marketing else "",
