@@ -171,8 +171,9 @@ def _rescore_batch(batch: list[int], *, definition: LeadDefinition, now: datetim
             _lapse(lapsed, definition=definition, now=now)
         counts["returned to nurture"] = counts.get("returned to nurture", 0) + len(lapsed)
     elif newly:
-        leads = {lead["key"]: lead for lead in found.filter(pl.col("key").is_in(newly)).iter_rows(named=True)}
-        attributes = {key: _attributes(lead) for key, lead in leads.items()}
+        chosen = found.filter(pl.col("key").is_in(newly))
+        leads = {lead["key"]: lead for lead in chosen.iter_rows(named=True)}
+        attributes = {row["key"]: row for row in attributes_of(chosen).iter_rows(named=True)}
         facts: dict[int, list[TouchpointFact]] = {}
         for key, kind, moment in touches.filter(pl.col("key").is_in(newly)).iter_rows():
             since = attributes[key]["nurture_since"]
@@ -268,17 +269,6 @@ def _evidence_at(facts: list[TouchpointFact], stage_changed_at: datetime, now: d
     if not facts:
         return now
     return min(max(max(fact.occurred_at for fact in facts), stage_changed_at), now)
-
-
-def _attributes(lead: Mapping) -> dict:
-    """One row of LEAD_COLUMNS as rules read it (attributes_of, for one lead)."""
-    return {
-        "key": lead["key"],
-        **{name: lead[name] for name in ATTRIBUTE_FIELDS},
-        "email": lead["email"],
-        "campaign": lead["campaign"],
-        "nurture_since": lead["nurture_since"] if lead["stage"] == Stage.RECYCLED else None,
-    }
 
 
 @dataclass(slots=True)

@@ -34,7 +34,7 @@ from accord.definitions.backtest import first_qualified_at
 from accord.definitions.models import LeadDefinition
 from accord.definitions.selectors import definition_active
 from accord.definitions.services import document_validate
-from accord.reports.selectors import period_bounds
+from accord.reports.selectors import period_bounds, rate
 
 # The measures of a version's MQLs, in the order people read them: key, label, kind.
 MEASURES = (
@@ -144,10 +144,6 @@ def history_load(date_from: date, date_to: date) -> History:
 # --- the report -------------------------------------------------------------------------
 
 
-def _rate(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
-
-
 def _performance(mqls: pl.DataFrame) -> dict:
     """How a set of leads (with their outcomes) did."""
     count = mqls.height
@@ -157,12 +153,12 @@ def _performance(mqls: pl.DataFrame) -> dict:
     return {
         "mql_count": count,
         "accepted": accepted,
-        "accepted_rate": _rate(accepted, count),
+        "accepted_rate": rate(accepted, count),
         "opportunities": opportunity,
-        "opportunity_rate": _rate(opportunity, count),
+        "opportunity_rate": rate(opportunity, count),
         "won": won,
-        "win_rate": _rate(won, opportunity),
-        "precision": _rate(won, count),
+        "win_rate": rate(won, opportunity),
+        "precision": rate(won, count),
         "won_revenue": str(mqls["won_revenue"].sum() if count else Decimal("0.00")),
     }
 
@@ -188,7 +184,7 @@ def _version_result(definition: LeadDefinition | None, history: History, qualifi
     commitment = definition.parsed.sla.mql_commitment_per_month if definition else None
     result = {
         **_performance(mqls),
-        "recall": _rate(caught, won_cohort.height),
+        "recall": rate(caught, won_cohort.height),
         "won_leads_created_in_period": won_cohort.height,
         "by_fast_track": int(in_period["fast_track"].sum()) if in_period.height else 0,
         "by_month": [

@@ -31,7 +31,7 @@ from accord.core.errors import InvalidInput
 from accord.crm.models import Lead, LeadEvent, LeadFeedback, Stage
 from accord.definitions.policies import require_can_analyse
 from accord.people.models import User
-from accord.reports.selectors import NONE_LABEL, period_bounds
+from accord.reports.selectors import NONE_LABEL, period_bounds, rate
 
 GROUPS = ("source", "campaign", "industry", "company_size", "country", "rep", "rule", "reason")
 # Company-size bands (employees): label, from, below. A size of 0 falls in the first.
@@ -40,10 +40,6 @@ UNKNOWN_SIZE = "unknown"
 NOT_REJECTED = "(not rejected)"
 OUTCOMES = ("recycled", "disqualified", "deal_lost")
 TOP = 3  # reasons and problems listed per group
-
-
-def _rate(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
 
 
 def size_band(size: pl.Expr) -> pl.Expr:
@@ -276,10 +272,10 @@ def rejection_row(group: str, handoffs: pl.DataFrame, feedback: pl.DataFrame) ->
         group=group,
         handed_over=handed_over,
         rejected=rejected,
-        rejection_rate=_rate(rejected, handed_over),
+        rejection_rate=rate(rejected, handed_over),
         **{outcome: outcomes.get(outcome, 0) for outcome in OUTCOMES},
         won=won,
-        won_rate=_rate(won, handed_over),
+        won_rate=rate(won, handed_over),
         top_reasons=_top(handoffs.filter(pl.col("rejected"))["reason"]),
         feedback_count=given.height,
         average_rating=round(given["rating"].mean(), 2) if given.height else None,
@@ -315,7 +311,7 @@ def rejection_report(*, date_from: date, date_to: date, by: str | None = None) -
     months = []
     for month in months_between(start, end):
         count, rejected = per_month.get(month, (0, 0))
-        months.append(MonthRow(month, count, rejected, _rate(rejected, count)))
+        months.append(MonthRow(month, count, rejected, rate(rejected, count)))
     return RejectionReport(date_from=date_from, date_to=date_to, by=by, rows=rows, months=months)
 
 
@@ -369,13 +365,13 @@ class RequalifiedReport:
             "to": self.date_to.isoformat(),
             "recycled": self.recycled,
             "requalified": self.requalified,
-            "requalified_rate": _rate(self.requalified, self.recycled),
+            "requalified_rate": rate(self.requalified, self.recycled),
             "accepted": self.accepted,
-            "accepted_rate": _rate(self.accepted, self.requalified),
+            "accepted_rate": rate(self.accepted, self.requalified),
             "opportunities": self.opportunities,
-            "opportunity_rate": _rate(self.opportunities, self.requalified),
+            "opportunity_rate": rate(self.opportunities, self.requalified),
             "won": self.won,
-            "won_rate": _rate(self.won, self.requalified),
+            "won_rate": rate(self.won, self.requalified),
         }
 
 

@@ -34,15 +34,16 @@ class FunnelRow:
         }
 
 
-def _rate(numerator: int, denominator: int) -> float | None:
+def rate(numerator: int, denominator: int) -> float | None:
+    """A share to four decimals, as every report gives it; None where nothing was counted."""
     return round(numerator / denominator, 4) if denominator else None
 
 
 def _conversions(leads: int, reached: dict[str, int]) -> dict[str, float | None]:
     names = ["lead", *FUNNEL_STEPS]
     counts = [leads, *(reached[s] for s in FUNNEL_STEPS)]
-    rates = {f"{a}_to_{b}": _rate(cb, ca) for a, b, ca, cb in zip(names, names[1:], counts, counts[1:], strict=False)}
-    rates["lead_to_customer"] = _rate(reached[Stage.CUSTOMER], leads)
+    rates = {f"{a}_to_{b}": rate(cb, ca) for a, b, ca, cb in zip(names, names[1:], counts, counts[1:], strict=False)}
+    rates["lead_to_customer"] = rate(reached[Stage.CUSTOMER], leads)
     return rates
 
 

@@ -21,7 +21,7 @@ lead or the end of the period), `rejected` (sent back by a person: recycled or
 disqualified) and `recycled` (the rejected that went back to nurture).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -32,7 +32,7 @@ from accord.core.errors import InvalidInput, NotAllowed
 from accord.crm.models import LeadEvent, Stage
 from accord.definitions.models import LeadDefinition
 from accord.people.models import Role, Team, User
-from accord.reports.selectors import period_bounds
+from accord.reports.selectors import period_bounds, rate
 from accord.routing.models import SlaClock
 
 GROUPS = ("rep", "team")
@@ -57,8 +57,7 @@ class ScorecardRow:
 
     @property
     def on_time_rate(self) -> float | None:
-        followed = self.counts["on_time"] + self.counts["late"] + self.counts["ignored"]
-        return round(self.counts["on_time"] / followed, 4) if followed else None
+        return rate(self.counts["on_time"], self.counts["on_time"] + self.counts["late"] + self.counts["ignored"])
 
     def as_dict(self) -> dict:
         return {
@@ -79,11 +78,11 @@ class MarketingSide:
 
     @property
     def delivered_rate(self) -> float | None:
-        return round(self.delivered / self.commitment, 4) if self.commitment else None
+        return rate(self.delivered, self.commitment)
 
     @property
     def accepted_rate(self) -> float | None:
-        return round(self.accepted / self.delivered, 4) if self.delivered else None
+        return rate(self.accepted, self.delivered)
 
     def as_dict(self) -> dict:
         return {
@@ -103,7 +102,6 @@ class Scorecard:
     rows: list[ScorecardRow]
     total: ScorecardRow
     marketing: MarketingSide
-    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {

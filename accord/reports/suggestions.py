@@ -31,6 +31,7 @@ from accord.definitions.services import definition_create
 from accord.people.models import User
 from accord.reports.backtest import backtest_report, history_load
 from accord.reports.rejections import NONE_LABEL, SIZE_BANDS, UNKNOWN_SIZE, handoffs_load
+from accord.reports.selectors import rate
 
 # Grouping → the lead field its rule tests.
 SEGMENT_FIELDS = {
@@ -41,10 +42,6 @@ SEGMENT_FIELDS = {
     "country": "country",
 }
 BACKTEST_FIELDS = ("mql_count", "accepted_rate", "precision", "won_revenue")
-
-
-def _rate(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
 
 
 def exclusion_condition(by: str, value: str | None) -> dict[str, Any] | None:
@@ -98,9 +95,9 @@ class Suggestion:
             "triggers": self.triggers,
             "handed_over": self.handed_over,
             "rejected": self.rejected,
-            "rejection_rate": _rate(self.rejected, self.handed_over),
+            "rejection_rate": rate(self.rejected, self.handed_over),
             "won": self.won,
-            "won_rate": _rate(self.won, self.handed_over),
+            "won_rate": rate(self.won, self.handed_over),
             "overall": self.overall,
             "rule": self.rule,
             "document": self.document,
@@ -144,7 +141,7 @@ def suggestions(*, date_from: date, date_to: date, min_leads: int = 20, factor: 
     if not count:
         return []
     overall_rate = rejected / count
-    overall = {"handed_over": count, "rejection_rate": _rate(rejected, count), "won_rate": _rate(won, count)}
+    overall = {"handed_over": count, "rejection_rate": rate(rejected, count), "won_rate": rate(won, count)}
     threshold = active.parsed.thresholds.mql
     found = []
     for by in SEGMENT_FIELDS:
