@@ -578,5 +578,582 @@ def report_sla(date_from, date_to, by, fmt) -> None:
     )
 
 
+# --- funnel and velocity: a period beside the one before ------------------------------
+
+LEAD_GROUPS = ["source", "campaign", "channel", "segment", "country", "team", "owner"]
+_by_lead_group = click.option(
+    "--by",
+    type=click.Choice(LEAD_GROUPS),
+    default=None,
+    help="Group the leads by what they are now (a total row always follows).",
+)
+_compare = click.option(
+    "--compare",
+    type=click.Choice(["previous", "year", "none"]),
+    default="previous",
+    show_default=True,
+    help="The period beside it: the month, quarter or year before (else as many days before), "
+    "the same dates a year earlier, or none.",
+)
+
+
+def _refuse(error) -> None:
+    """Bad input exits 2 with the message naming the option, as a usage error does."""
+    click.echo(f"Error: {error.field + ': ' if error.field else ''}{error.message}", err=True)
+    sys.exit(2)
+
+
+def _signed(value, size) -> str:
+    """A change as the terminal shows it: + or − before `size(abs(value))`, — for none."""
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "−" if value < 0 else "") + size(abs(value))
+
+
+def _period_title(name: str, report) -> str:
+    title = f"{name} {report.date_from} – {report.date_to}" + (f" by {report.by}" if report.by else "")
+    return title + (f", beside {report.compare_from} – {report.compare_to}" if report.compare_from else "")
+
+
+@report.command("funnel")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@_by_lead_group
+@_compare
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_funnel(date_from, date_to, by, compare, fmt) -> None:
+    """The cohort funnel: the leads created in the period, how many reached each stage and
+    the stage-to-stage conversion, beside the comparison period with the change."""
+    _setup()
+    from accord.core.errors import InvalidInput
+    from accord.reports.funnel import CONVERSIONS, COUNTS, funnel_compared, report_rows, row_columns
+
+    try:
+        result = funnel_compared(date_from=date_from.date(), date_to=date_to.date(), by=by, compare=compare)
+    except InvalidInput as error:
+        _refuse(error)
+    if _report_as_file(fmt, result.as_dict(), row_columns(result), report_rows(result)):
+        return
+
+    def rate(value) -> str:
+        return "—" if value is None else f"{value * 100:.1f}%"
+
+    def line(name: str, measures: dict, count, share) -> str:
+        cells = [*(count(measures[c]) for c in COUNTS), *(share(measures["conversion"][c]) for c in CONVERSIONS)]
+        return f"{name:<{width}}  " + "  ".join(f"{cell:>10}" for cell in cells)
+
+    click.echo(_period_title("Funnel", result))
+    width = max(12, *(len(row.group) for row in result.rows))
+    headers = ("leads", "mql", "sal", "sql", "customer", "recycled", "disq.", "lead→mql", "mql→sal", "sal→sql",
+               "sql→cust.", "lead→cust.")  # fmt: skip
+    click.echo(f"{'':<{width}}  " + "  ".join(f"{h:>10}" for h in headers))
+    for row in result.rows:
+        click.echo(line(row.group, row.measures(), str, rate))
+        if row.previous is not None:
+            click.echo(line("  previous", row.previous.measures(), str, rate))
+            change = row.change()
+            click.echo(
+                line(
+                    "  change",
+                    change,
+                    lambda value: _signed(value, str),
+                    lambda value: _signed(value, lambda size: f"{size * 100:.1f} pts"),
+                )
+            )
+
+
+@report.command("velocity")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@_by_lead_group
+@_compare
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_velocity(date_from, date_to, by, compare, fmt) -> None:
+    """Days in each stage: the stays that ended in the period (count, median and 90th
+    percentile days, elapsed time) and the days from creation to customer, beside the
+    comparison period with the change."""
+    _setup()
+    from accord.core.errors import InvalidInput
+    from accord.reports.velocity import MEASURES, report_rows, row_columns, velocity_report
+
+    try:
+        result = velocity_report(date_from=date_from.date(), date_to=date_to.date(), by=by, compare=compare)
+    except InvalidInput as error:
+        _refuse(error)
+    if _report_as_file(fmt, result.as_dict(), row_columns(result), report_rows(result)):
+        return
+
+    def days(value) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    def cells(durations) -> list[str]:
+        return [str(durations.count), days(durations.median_days), days(durations.p90_days)]
+
+    click.echo(_period_title("Velocity", result) + " (days: median, 90th percentile)")
+    headers = ["stays", "median", "p90"]
+    if result.compare_from:
+        headers += ["prev.", "median", "p90", "change", "median", "p90"]
+    click.echo(f"{'':<18}  " + "  ".join(f"{h:>8}" for h in headers))
+    for row in result.rows:
+        click.echo(row.group)
+        for name in MEASURES:
+            shown = cells(row.times[name])
+            if row.previous is not None:
+                before, change = row.previous.times[name], row.change()[name]
+                shown += cells(before)
+                shown += [
+                    _signed(change["count"], str),
+                    *(_signed(change[k], days) for k in ("median_days", "p90_days")),
+                ]
+            click.echo(f"  {name:<16}  " + "  ".join(f"{cell:>8}" for cell in shown))
+
+
+def _pipeline_table(title: str, report) -> None:
+    def money(value) -> str:
+        return "—" if value is None else f"{value:,.2f}"
+
+    click.echo(title)
+    rows = [*report.rows, report.total]
+    width = max(12, *(len(row.group) for row in rows))
+    headers = ("created", "open", "open amt", "won", "lost", "win rate", "won revenue", "avg deal", "cycle d")
+    click.echo(f"{'':<{width}}  " + "  ".join(f"{h:>12}" for h in headers))
+    for row in rows:
+        c, a = row.counts, row.amounts
+        rate = "—" if row.win_rate is None else f"{row.win_rate * 100:.1f}%"
+        days = "—" if row.median_cycle_days is None else f"{row.median_cycle_days:g}"
+        cells = (
+            c["created"], c["open"], money(a["open_amount"]), c["won"], c["lost"], rate,
+            money(a["won_revenue"]), money(row.average_deal), days,
+        )  # fmt: skip
+        click.echo(f"{row.group:<{width}}  " + "  ".join(f"{cell:>12}" for cell in cells))
+
+
+@report.command("pipeline")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@click.option(
+    "--by",
+    type=click.Choice(["owner", "team", "source", "campaign", "month"]),
+    default=None,
+    help="Group the deals (a total row always follows).",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_pipeline(date_from, date_to, by, fmt) -> None:
+    """Pipeline and revenue: deals created, open at the period's end, won and lost, win
+    rate, won revenue, average deal size and median cycle — deals imported without a lead
+    included."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.reports.pipeline import ROW_COLUMNS, pipeline_report, report_rows
+
+    try:
+        result = pipeline_report(date_from=date_from.date(), date_to=date_to.date(), by=by)
+    except DomainError as error:
+        _fail(error)
+    if not _report_as_file(fmt, result.as_dict(), ROW_COLUMNS, report_rows(result)):
+        _pipeline_table(f"Pipeline {result.date_from} – {result.date_to}" + (f" by {by}" if by else ""), result)
+
+
+@report.command("sourcing")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_sourcing(date_from, date_to, fmt) -> None:
+    """Marketing-sourced deals (their lead was an MQL before the deal) beside sales-sourced
+    ones: close rate, average deal size, cycle length and revenue."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.reports.pipeline import ROW_COLUMNS, report_rows, sourcing_report
+
+    try:
+        result = sourcing_report(date_from=date_from.date(), date_to=date_to.date())
+    except DomainError as error:
+        _fail(error)
+    if not _report_as_file(fmt, result.as_dict(), ROW_COLUMNS, report_rows(result)):
+        _pipeline_table(f"Marketing-sourced vs sales-sourced {result.date_from} – {result.date_to}", result)
+
+
+def _goal_table(plan) -> None:
+    goal = plan.goal
+    team = goal.team.name if goal.team_id else "the company"
+    click.echo(
+        f"Revenue goal {goal.date_from} – {goal.date_to} for {team}: {goal.revenue:,.2f} {goal.currency}; "
+        f"rates from {plan.lookback_from} – {plan.lookback_to}; day {plan.elapsed_days} of {plan.total_days}"
+    )
+    headers = ("rate", "target", "actual", "expected", "pace")
+    click.echo(f"{'':<14}  " + "  ".join(f"{h:>12}" for h in headers))
+    for step in plan.steps:
+        cells = [
+            "" if step.rate is None else f"{step.rate:g}",
+            "—" if step.target is None else f"{step.target:,.0f}",
+            f"{step.actual:,.0f}",
+            "—" if step.expected is None else f"{step.expected:,.2f}",
+            "—" if step.pace is None else f"{step.pace * 100:.1f}%",
+        ]
+        click.echo(f"{step.name:<14}  " + "  ".join(f"{cell:>12}" for cell in cells))
+    if plan.missing:
+        missing = plan.missing[0].replace("_", " ")
+        click.echo(f"The targets stop where the look-back cannot measure the {missing}.")
+
+
+@report.command("goal")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="The goal's first day.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="The goal's last day.")
+@click.option("--team", default=None, help="A team's goal (by name); without it, the company's.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Pace as of this day (UTC).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_goal(date_from, date_to, team, today, fmt) -> None:
+    """The revenue goal of a period as funnel targets (revenue → deals → opportunities →
+    SQLs → MQLs → leads) from the rates of its look-back, and the pacing to date."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.reports.goal import ROW_COLUMNS, goal_get, goal_plan, report_rows
+
+    try:
+        plan = goal_plan(
+            goal_get(date_from=date_from.date(), date_to=date_to.date(), team=team),
+            today=today.date() if today else None,
+        )
+    except DomainError as error:
+        _fail(error)
+    if not _report_as_file(fmt, plan.as_dict(), ROW_COLUMNS, report_rows(plan)):
+        _goal_table(plan)
+
+
+@main.group()
+def goal() -> None:
+    """The shared revenue goal."""
+
+
+@goal.command("set")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@click.option("--revenue", required=True, help="The revenue to reach in the period.")
+@click.option("--team", default=None, help="A team's goal (by name); without it, the company's.")
+@click.option("--lookback", "lookback_months", type=int, default=6, show_default=True, help="Months of history.")
+@click.option("--currency", default=None, help="ISO 4217 code; default ACCORD_CURRENCY.")
+@click.option("--by", "acting_email", required=True, help="Who sets it (admin, executive, or the team's manager).")
+def goal_set(date_from, date_to, revenue, team, lookback_months, currency, acting_email) -> None:
+    """Set (or replace) the revenue goal of a period, and print its plan."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.reports.goal import goal_plan
+    from accord.reports.goal import goal_set as set_goal
+
+    try:
+        made = set_goal(
+            acting_user=_acting_user(acting_email),
+            date_from=date_from.date(),
+            date_to=date_to.date(),
+            revenue=revenue,
+            team=team,
+            lookback_months=lookback_months,
+            currency=currency,
+        )
+    except DomainError as error:
+        _fail(error)
+    _goal_table(goal_plan(made))
+
+
+def _refuse(error) -> None:
+    """Refused input: the message (naming the field) on standard error, exit status 2."""
+    click.echo(f"Error: {error.field + ': ' if error.field else ''}{error.message}", err=True)
+    sys.exit(2)
+
+
+def _money(value) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+@report.command("cost")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@click.option("--by", type=click.Choice(["campaign", "channel"]), default="campaign", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_cost(date_from, date_to, by, fmt) -> None:
+    """Campaign costs against what they brought: per campaign (or channel) the period's
+    cost (each month's entries prorated by its days in the period), leads, MQLs, SQLs,
+    opportunities, customers, won revenue, the cost per each and the return."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.reports.cost import COUNTS, ROW_COLUMNS, cost_report, report_rows
+
+    try:
+        result = cost_report(date_from=date_from.date(), date_to=date_to.date(), by=by)
+    except DomainError as error:
+        _refuse(error)
+    if _report_as_file(fmt, result.as_dict(), ROW_COLUMNS, report_rows(result)):
+        return
+    click.echo(f"Cost {result.date_from} – {result.date_to} by {by}")
+    rows = [*result.rows, result.total]
+    width = max(12, *(len(row.group) for row in rows))
+    headers = ("cost", "leads", "MQLs", "SQLs", "opps", "customers", "won", "per lead", "per MQL", "per SQL",
+               "per opp", "per cust", "return")  # fmt: skip
+    click.echo(f"{'':<{width}}  " + "  ".join(f"{h:>11}" for h in headers))
+    for row in rows:
+        won = row.return_on_cost
+        cells = (
+            _money(row.cost), *(row.counts[name] for name in COUNTS), _money(row.won_revenue),
+            *(_money(row.cost_per(name)) for name in COUNTS), "—" if won is None else f"{won:.2f}×",
+        )  # fmt: skip
+        click.echo(f"{row.group:<{width}}  " + "  ".join(f"{cell:>11}" for cell in cells))
+
+
+@report.command("compensation")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_compensation(date_from, date_to, fmt) -> None:
+    """The compensation export: per rep, the SLA scorecard's counts and the won marketing
+    leads of the period, and what they earn under the compensation policy (reward, penalty,
+    bonus, total). The CSV is the payroll file: one row per rep. The operator runs it, so
+    no user is needed."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.reports.compensation import COUNTS, ROW_COLUMNS, compensation_report, report_rows
+
+    try:
+        result = compensation_report(date_from=date_from.date(), date_to=date_to.date())
+    except DomainError as error:
+        _refuse(error)
+    if _report_as_file(fmt, result.as_dict(), ROW_COLUMNS, report_rows(result)):
+        return
+    total = result.total
+    click.echo(f"Compensation {result.date_from} – {result.date_to} ({result.currency})")
+    rows = [*result.rows, total]
+    width = max(12, *(len(row.rep) for row in rows))
+    headers = ("handed", "on time", "late", "ignored", "reassgn", "waiting", "won",
+               "reward", "penalty", "bonus", "total")  # fmt: skip
+    click.echo(f"{'':<{width}}  " + "  ".join(f"{h:>10}" for h in headers))
+    for row in rows:
+        cells = (*(row.counts[name] for name in COUNTS), *(_money(amount) for amount in row.amounts.values()))
+        click.echo(f"{row.rep:<{width}}  " + "  ".join(f"{cell:>10}" for cell in cells))
+    for version in result.policies:
+        click.echo(
+            f"Policy v{version.pk} from {version.effective_from}: {version.reward_on_time} per on-time follow-up, "
+            f"{version.penalty_ignored} per ignored lead, {version.bonus_won} per won marketing lead."
+        )
+    if total.without_policy:
+        click.echo(f"{total.without_policy} hand-off(s) or win(s) came before the first policy version: paid nothing.")
+
+
+@report.command("wins")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_wins(date_from, date_to, fmt) -> None:
+    """The wins feed: every deal won in the period, newest first, with its AE, SDR, the
+    campaigns before the win (and their owners) and its touchpoints. The CSV has one row
+    per win. The operator runs it, so no user is needed."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.reports.wins import ROW_COLUMNS, report_rows, wins_feed
+
+    try:
+        feed = wins_feed(date_from=date_from.date(), date_to=date_to.date())
+    except DomainError as error:
+        _refuse(error)
+    if _report_as_file(fmt, feed.as_dict(), ROW_COLUMNS, report_rows(feed)):
+        return
+    summary = feed.summary
+    share = "—" if summary.marketing_share is None else f"{summary.marketing_share * 100:.1f}%"
+    click.echo(
+        f"Wins {feed.date_from} – {feed.date_to}: {summary.wins} deal(s), {_money(summary.revenue)}; "
+        f"{summary.marketing_credited} with marketing credit ({share})"
+    )
+    for row in feed.rows:
+        campaigns = ", ".join(f"{c.code} ({c.owner.name if c.owner else '—'})" for c in row.campaigns) or "—"
+        click.echo(
+            f"{row.won_at:%Y-%m-%d %H:%M}  {row.name}  {_money(row.amount)}  AE {row.ae.name}"
+            + (f", SDR {row.sdr.name}" if row.sdr else "")
+            + f"  campaigns: {campaigns}  touchpoints: {row.touchpoints}"
+        )
+
+
+@main.group()
+def digest() -> None:
+    """Email digests for the whole team."""
+
+
+@digest.command("wins")
+@click.option(
+    "--week-ending",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The Sunday the week ends on (Monday–Sunday, UTC); default: the last whole week.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the digest and how many it would go to; send nothing.")
+def digest_wins(week_ending, dry_run) -> None:
+    """Email last week's wins to every active user, through the worker (`accord worker`).
+    A week without wins sends nothing. Run it weekly from cron, e.g. on Mondays:
+    `0 7 * * 1 accord digest wins`. Exit status: 0 queued or nothing to send, 2 refused."""
+    _setup()
+    from django.utils import timezone
+
+    from accord.core.errors import DomainError
+    from accord.reports.wins import digest_recipients, last_week_ending, wins_digest, wins_digest_queue
+
+    week = week_ending.date() if week_ending else last_week_ending(timezone.now().date())
+    try:
+        made = wins_digest(week) if dry_run else wins_digest_queue(week_ending=week)
+    except DomainError as error:
+        _refuse(error)
+    period = f"{made.week_start} – {made.week_ending}"
+    if made.empty:
+        click.echo(f"No deal was won in the week {period}: nothing sent.")
+        return
+    recipients = len(digest_recipients())
+    if dry_run:
+        click.echo(f"Would send to {recipients} active user(s).\nSubject: {made.subject}\n")
+        click.echo(made.text, nl=False)
+        return
+    click.echo(
+        f"Queued the wins of {period} ({made.feed.summary.wins}) for {recipients} active user(s); "
+        "the worker sends them."
+    )
+
+
+@main.group()
+def campaign() -> None:
+    """Campaigns' cost ledger: what each campaign cost, month by month."""
+
+
+def _acting_user(email: str):
+    from accord.core.errors import NotFound
+    from accord.core.text import normalize_email
+    from accord.people.models import User
+
+    user = User.objects.filter(email=normalize_email(email, field="by"), is_active=True).first()
+    if user is None:
+        raise NotFound(f"No active user with email {email}.", field="by")
+    return user
+
+
+@campaign.command("cost")
+@click.argument("code")
+@click.option("--month", required=True, help="The month the cost belongs to, YYYY-MM.")
+@click.option("--amount", required=True, help="What it cost; negative to correct the month's entries.")
+@click.option("--note", default="", help="What it was (an invoice, a correction's reason).")
+@click.option("--by", "acting_email", required=True, help="Who records it (marketing, marketing lead or admin).")
+def campaign_cost(code, month, amount, note, acting_email) -> None:
+    """Record what campaign CODE cost in a month (an entry in its ledger, never changed
+    afterwards: a mistake is corrected by another entry)."""
+    _setup()
+    from accord.campaigns.services import campaign_cost_record
+    from accord.core.errors import DomainError
+
+    try:
+        entry = campaign_cost_record(
+            acting_user=_acting_user(acting_email), campaign_code=code, month=month, amount=amount, note=note
+        )
+    except DomainError as error:
+        _refuse(error)
+    click.echo(f"Recorded {entry.amount:,.2f} for {entry.campaign.code} in {entry.month:%Y-%m} (entry {entry.pk}).")
+
+
+@campaign.command("costs")
+@click.argument("code")
+def campaign_costs(code) -> None:
+    """The cost ledger of campaign CODE, newest entry first, and each month's total. The
+    operator runs it, so no user is needed."""
+    _setup()
+    from accord.campaigns.selectors import campaign_ledger
+    from accord.core.errors import DomainError
+
+    try:
+        ledger = campaign_ledger(campaign_code=code)
+    except DomainError as error:
+        _refuse(error)
+    click.echo(f"Cost ledger of {ledger.campaign.code} ({ledger.campaign.name}), newest first")
+    for entry in ledger.entries:
+        by = entry.created_by.email if entry.created_by_id else "—"
+        note = f"  {entry.note}" if entry.note else ""
+        click.echo(f"{entry.created_at:%Y-%m-%d %H:%M}  {entry.month:%Y-%m}  {entry.amount:>15,.2f}  {by}{note}")
+    totals = ", ".join(f"{month:%Y-%m} {total:,.2f}" for month, total in ledger.months)
+    click.echo(f"Per month: {totals or 'no entries yet'}")
+
+
+@campaign.command("costs-import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--by", "acting_email", required=True, help="Who records them (marketing, marketing lead or admin).")
+def campaign_costs_import(file, acting_email) -> None:
+    """Record the cost entries of a CSV file with the columns campaign, month (YYYY-MM),
+    amount and, if wanted, note — all of them, or none if any row is wrong (every problem
+    is listed by row and field). Exit status: 0 recorded, 2 refused."""
+    _setup()
+    from accord.campaigns.services import CostFileInvalid, campaign_costs_import
+    from accord.core.errors import DomainError
+
+    try:
+        created = campaign_costs_import(acting_user=_acting_user(acting_email), path=file)
+    except CostFileInvalid as error:
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        _refuse(error)
+    except DomainError as error:
+        _refuse(error)
+    click.echo(f"Recorded {len(created)} cost entr{'y' if len(created) == 1 else 'ies'} from {file}.")
+
+
+@main.group()
+def compensation() -> None:
+    """The compensation policy that the compensation report pays by."""
+
+
+@compensation.command("policy-set")
+@click.option("--reward", required=True, help="Paid per hand-off followed up on time, e.g. 12.50.")
+@click.option("--penalty", required=True, help="Subtracted per hand-off ignored.")
+@click.option("--bonus", required=True, help="Paid per won lead that marketing had qualified.")
+@click.option(
+    "--from", "effective_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First UTC day it applies to."
+)
+@click.option("--currency", default=None, help="ISO 4217 code (default: ACCORD_CURRENCY, else EUR).")
+@click.option("--note", default="", help="Why it changed.")
+@click.option("--by", "acting_email", required=True, help="Who sets it (an admin or an executive).")
+def compensation_policy_set(reward, penalty, bonus, effective_from, currency, note, acting_email) -> None:
+    """Add a version of the compensation policy from --from on. Versions are never changed:
+    of two from the same day, the one added last applies."""
+    _setup()
+    from accord.core.errors import DomainError
+    from accord.reports.compensation import policy_create
+
+    try:
+        version = policy_create(
+            acting_user=_acting_user(acting_email),
+            reward_on_time=reward,
+            penalty_ignored=penalty,
+            bonus_won=bonus,
+            effective_from=effective_from.date(),
+            currency=currency,
+            note=note,
+        )
+    except DomainError as error:
+        _refuse(error)
+    click.echo(
+        f"Added policy v{version.pk} from {version.effective_from}: {version.reward_on_time} per on-time "
+        f"follow-up, {version.penalty_ignored} per ignored lead, {version.bonus_won} per won marketing lead "
+        f"({version.currency})."
+    )
+
+
+@compensation.command("policies")
+def compensation_policies() -> None:
+    """The policy's history, the version added last first. The operator runs it, so no user
+    is needed."""
+    _setup()
+    from accord.reports.compensation import policy_history
+
+    click.echo(
+        f"{'version':>7}  {'from':<10}  {'reward':>12}  {'penalty':>12}  {'bonus':>12}  currency  added (UTC)       by"
+    )
+    for version in policy_history():
+        amounts = (_money(version.reward_on_time), _money(version.penalty_ignored), _money(version.bonus_won))
+        click.echo(
+            f"{'v' + str(version.pk):>7}  {version.effective_from}  " + "  ".join(f"{a:>12}" for a in amounts)
+            + f"  {version.currency:<8}  {version.created_at:%Y-%m-%d %H:%M}  {version.created_by.email}"
+            + (f"  {version.note}" if version.note else "")
+        )  # fmt: skip
+
+
 if __name__ == "__main__":
     main()

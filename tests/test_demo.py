@@ -1,7 +1,9 @@
 """`accord demo` prepares a usable database once and is safe to re-run."""
 
 from click.testing import CliRunner
+from django.db.models import Sum
 
+from accord.campaigns.models import Campaign, CampaignCost
 from accord.cli import main
 from accord.crm.models import Lead, LeadEvent, Opportunity
 from accord.definitions.models import LeadDefinition
@@ -26,6 +28,10 @@ def test_demo_generates_history_once_and_prints_logins(db):
     assert SlaClock.objects.exists()
     assert Opportunity.objects.exists()
     assert Lead.objects.filter(stage__in=["sal", "sql", "customer"]).exists()
+    # Every campaign has its cost ledger, each month's entries above zero (the cost report's input).
+    months = CampaignCost.objects.values_list("campaign", "month").annotate(total=Sum("amount"))
+    assert {campaign for campaign, _, _ in months} == set(Campaign.objects.values_list("pk", flat=True))
+    assert min(total for _, _, total in months) > 0
     # A new version waits for sales' signature: proposed and signed by marketing.
     proposal = LeadDefinition.objects.get(status="proposed")
     assert (proposal.version, proposal.name, proposal.parsed.thresholds.mql) == (2, "Bigger companies first", 55)

@@ -6,7 +6,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
-from accord.api import definitions, leads, opportunities, reports
+from accord.api import campaigns, compensation, definitions, goals, leads, opportunities, reports
 from accord.core.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound
 from accord.people.services import token_authenticate
 
@@ -63,3 +63,6 @@ api.add_router("/opportunities", opportunities.router)
 api.add_router("/sales-stages", opportunities.stages_router)
 api.add_router("/reports", reports.router)
 api.add_router("/definitions", definitions.router)
+api.add_router("/compensation", compensation.router)
+api.add_router("/campaigns", campaigns.router)
+api.add_router("/goals", goals.router)

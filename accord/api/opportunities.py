@@ -7,6 +7,7 @@ from accord.api.schemas import (
     OpportunityIn,
     OpportunityOut,
     OpportunityPageOut,
+    OpportunityReopenIn,
     OpportunityStageIn,
     Page,
     SalesStageOut,
@@ -40,6 +41,14 @@ def get_opportunity(request, opportunity_id: int):
 @router.post("/{opportunity_id}/close", response={200: OpportunityOut, **ERRORS}, summary="Close won or lost")
 def close_opportunity(request, opportunity_id: int, payload: OpportunityCloseIn):
     services.opportunity_close(opportunity_id=opportunity_id, acting_user=request.auth, **payload.dict())
+    return opportunity_out(selectors.opportunity_get(user=request.auth, opportunity_id=opportunity_id))
+
+
+@router.post("/{opportunity_id}/reopen", response={200: OpportunityOut, **ERRORS}, summary="Reopen a closed deal")
+def reopen_opportunity(request, opportunity_id: int, payload: OpportunityReopenIn):
+    """Open a won or lost deal again; its lead follows it back to sql when the close had
+    moved it. Reports keep the earlier close in its period."""
+    services.opportunity_reopen(opportunity_id=opportunity_id, acting_user=request.auth, **payload.dict())
     return opportunity_out(selectors.opportunity_get(user=request.auth, opportunity_id=opportunity_id))
 
 

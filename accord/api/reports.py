@@ -5,25 +5,45 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from accord.api.schemas import (
+    CompensationOut,
+    CostReportOut,
     ErrorOut,
     FunnelOut,
+    GoalPlanOut,
+    PipelineOut,
     RejectionReportOut,
     RequalifiedOut,
     ScorecardLeadOut,
     ScorecardOut,
+    VelocityOut,
+    WinsOut,
 )
-from accord.reports import sla
+from accord.reports import goal, pipeline, sla
+from accord.reports.compensation import compensation_report_for
+from accord.reports.cost import cost_report_for
+from accord.reports.funnel import funnel_compared
+from accord.reports.groups import GROUPS
 from accord.reports.rejections import rejection_report_for, requalified_report_for
-from accord.reports.selectors import funnel_report
+from accord.reports.selectors import COMPARISONS
+from accord.reports.velocity import velocity_report
+from accord.reports.wins import wins_feed_for
 
 router = Router(tags=["reports"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
 
 
+COMPARE = Field(
+    "previous",
+    description="The period beside it: the previous month, quarter or year when the period is exactly one, "
+    "else as many days before it (previous); the same dates a year earlier (year); none",
+)
+
+
 class FunnelQuery(Schema):
     date_from: date = Field(alias="from")
     date_to: date = Field(alias="to")
-    by: Literal["source", "campaign"] | None = None
+    by: Literal[GROUPS] | None = None  # type: ignore[valid-type]
+    compare: Literal[COMPARISONS] = COMPARE  # type: ignore[valid-type]
 
 
 class PeriodQuery(Schema):
@@ -37,14 +57,24 @@ class RejectionsQuery(PeriodQuery):
 
 @router.get("/funnel", response={200: FunnelOut, 401: ErrorOut, 422: ErrorOut}, by_alias=True)
 def funnel(request, query: Query[FunnelQuery]):
-    """Cohort funnel: leads created in the period and how many reached each stage."""
-    rows = funnel_report(date_from=query.date_from, date_to=query.date_to, by=query.by)
-    return {
-        "from": query.date_from,
-        "to": query.date_to,
-        "by": query.by,
-        "rows": [r.as_dict() for r in rows],
-    }
+    """Cohort funnel: leads created in the period and how many reached each stage, per
+    group, with the comparison period's numbers (`previous`) and the `change` in each row."""
+    report = funnel_compared(date_from=query.date_from, date_to=query.date_to, by=query.by, compare=query.compare)
+    return report.as_dict()
+
+
+class VelocityQuery(PeriodQuery):
+    by: Literal[GROUPS] | None = None  # type: ignore[valid-type]
+    compare: Literal[COMPARISONS] = COMPARE  # type: ignore[valid-type]
+
+
+@router.get("/velocity", response={200: VelocityOut, 401: ErrorOut, 422: ErrorOut}, by_alias=True)
+def velocity(request, query: Query[VelocityQuery]):
+    """Days in each stage: the stays that ended in the period per stage (count, median and
+    90th percentile days) and the days from creation to customer, per group, with the
+    comparison period's numbers (`previous`) and the `change` in each row."""
+    report = velocity_report(date_from=query.date_from, date_to=query.date_to, by=query.by, compare=query.compare)
+    return report.as_dict()
 
 
 @router.get("/rejections", response={200: RejectionReportOut, **ERRORS}, by_alias=True)
@@ -102,3 +132,76 @@ def sla_scorecard_leads(request, query: Query[ScorecardDrillQuery]):
         group_id=query.group_id,
     )
     return found.rename({"key": "lead_id"}).to_dicts()
+
+
+@router.get("/compensation", response={200: CompensationOut, **ERRORS}, by_alias=True)
+def compensation(request, query: Query[PeriodQuery]):
+    """The compensation export: per rep, the SLA scorecard's counts of the period and the
+    won marketing leads, and what they earn under the compensation policy — reward per
+    on-time follow-up, penalty per ignored lead, bonus per won marketing lead — each paid
+    under the version in force on its day. Amounts are decimals with two places. Admins
+    and executives read every rep, a sales manager their teams' reps, a rep their own row;
+    marketing gets 403."""
+    report = compensation_report_for(acting_user=request.auth, date_from=query.date_from, date_to=query.date_to)
+    return report.as_dict()
+
+
+class CostQuery(PeriodQuery):
+    by: Literal["campaign", "channel"] = "campaign"
+
+
+@router.get("/cost", response={200: CostReportOut, **ERRORS}, by_alias=True)
+def cost(request, query: Query[CostQuery]):
+    """Campaign costs against what they brought, per campaign (or channel): the cost of the
+    period (each month's ledger entries prorated by its days inside the period), the
+    leads, MQLs, SQLs, opportunities, customers and won revenue, the cost per each, and the
+    return (won revenue / cost). Leads without a campaign make a "(no campaign)" row."""
+    report = cost_report_for(acting_user=request.auth, date_from=query.date_from, date_to=query.date_to, by=query.by)
+    return report.as_dict()
+
+
+class PipelineQuery(PeriodQuery):
+    by: Literal[pipeline.GROUPS] | None = None  # type: ignore[valid-type]
+
+
+@router.get("/pipeline", response={200: PipelineOut, **ERRORS}, by_alias=True)
+def pipeline_report(request, query: Query[PipelineQuery]):
+    """Pipeline and revenue: deals created, open at the period's end, won and lost, win
+    rate, won revenue, average deal size and median cycle, per owner, team, source, campaign
+    or month — deals imported without a lead included. A deal reopened after the period
+    keeps its close in it."""
+    report = pipeline.pipeline_report(date_from=query.date_from, date_to=query.date_to, by=query.by)
+    return report.as_dict()
+
+
+@router.get("/sourcing", response={200: PipelineOut, **ERRORS}, by_alias=True)
+def sourcing_report(request, query: Query[PeriodQuery]):
+    """Marketing-sourced deals (their lead was an MQL before the deal) beside sales-sourced
+    ones: close rate, average deal size, cycle length and revenue."""
+    report = pipeline.sourcing_report(date_from=query.date_from, date_to=query.date_to)
+    return report.as_dict()
+
+
+class GoalQuery(PeriodQuery):
+    team: str | None = Field(None, description="A team's name; none: the company's goal")
+    today: date | None = Field(None, description="Pace as of the end of this day (UTC); default today")
+
+
+@router.get("/goal", response={200: GoalPlanOut, 404: ErrorOut, **ERRORS}, by_alias=True)
+def goal_report(request, query: Query[GoalQuery]):
+    """The revenue goal of the period (and team) as funnel targets — revenue → deals →
+    opportunities → SQLs → MQLs → leads — from the rates measured over its look-back, with
+    the actuals to date, the targets prorated to date and the pace."""
+    found = goal.goal_get(date_from=query.date_from, date_to=query.date_to, team=query.team)
+    return goal.goal_plan(found, today=query.today).as_dict()
+
+
+@router.get("/wins", response={200: WinsOut, **ERRORS}, by_alias=True)
+def wins(request, query: Query[PeriodQuery]):
+    """The wins feed: every deal won in the period (and still won at its end), newest first,
+    with its AE (the owner), its SDR (who accepted the lead), the campaigns before the win
+    and their owners, and its touchpoints; the period's wins, revenue and share with
+    marketing credit; wins per week. For everyone signed in; a lead's id only for those who
+    may see the lead."""
+    feed = wins_feed_for(acting_user=request.auth, date_from=query.date_from, date_to=query.date_to)
+    return feed.as_dict()

@@ -1,6 +1,7 @@
 """One input and one output schema per endpoint. Field names are a public contract."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Schema
@@ -188,8 +189,10 @@ class OpportunityOut(Schema):
     closed_at: datetime | None
 
 
-class FunnelRowOut(Schema):
-    group: str
+class FunnelCountsOut(Schema):
+    """A group's counts and conversions in the comparison period — or, as `change`, this
+    period's less those (conversions: the difference as a share, 0.05 = 5 points)."""
+
     leads: int
     mql: int
     sal: int
@@ -200,11 +203,68 @@ class FunnelRowOut(Schema):
     conversion: dict[str, float | None]
 
 
+class FunnelRowOut(Schema):
+    group: str
+    leads: int
+    mql: int
+    sal: int
+    sql: int
+    customer: int
+    recycled: int
+    disqualified: int
+    conversion: dict[str, float | None]
+    previous: FunnelCountsOut | None = Field(None, description="The comparison period; null with compare=none")
+    change: FunnelCountsOut | None = Field(None, description="This period less the comparison period")
+
+
 class FunnelOut(Schema):
     date_from: date = Field(alias="from")
     date_to: date = Field(alias="to")
     by: str | None
+    compare: str
+    compare_from: date | None
+    compare_to: date | None
     rows: list[FunnelRowOut]
+
+
+class DurationsOut(Schema):
+    count: int = Field(description="Stays that ended in the period (leads, for lead_to_customer)")
+    median_days: float | None = Field(description="Elapsed days (seconds / 86,400), two decimals")
+    p90_days: float | None
+
+
+class VelocityTimesOut(Schema):
+    """A group's days per stage in the comparison period — or, as `change`, this period's
+    less those."""
+
+    subscriber: DurationsOut
+    lead: DurationsOut
+    mql: DurationsOut
+    sal: DurationsOut
+    sql: DurationsOut
+    lead_to_customer: DurationsOut
+
+
+class VelocityRowOut(Schema):
+    group: str
+    subscriber: DurationsOut
+    lead: DurationsOut
+    mql: DurationsOut
+    sal: DurationsOut
+    sql: DurationsOut
+    lead_to_customer: DurationsOut = Field(description="From the lead's creation to reaching customer")
+    previous: VelocityTimesOut | None = Field(None, description="The comparison period; null with compare=none")
+    change: VelocityTimesOut | None = Field(None, description="This period less the comparison period")
+
+
+class VelocityOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    by: str | None
+    compare: str
+    compare_from: date | None
+    compare_to: date | None
+    rows: list[VelocityRowOut]
 
 
 class FieldErrorOut(Schema):
@@ -556,3 +616,252 @@ class ScorecardLeadOut(Schema):
     stopped_at: datetime | None
     result: str = Field(description="on_time, late, ignored, reassigned or waiting")
     follow_up_hours: float | None
+
+
+# --- compensation -------------------------------------------------------------------------
+
+
+class CompensationPolicyIn(Strict):
+    reward_on_time: Decimal = Field(description="Paid per hand-off followed up on time; 0 or more, two decimals")
+    penalty_ignored: Decimal = Field(description="Subtracted per hand-off ignored; 0 or more, two decimals")
+    bonus_won: Decimal = Field(description="Paid per won lead that marketing had qualified; 0 or more")
+    effective_from: date = Field(description="The first UTC day the version applies to")
+    currency: str | None = Field(None, description="ISO 4217 code, e.g. EUR (default: the server's)")
+    note: str = ""
+
+
+class CompensationPolicyOut(Schema):
+    id: int
+    reward_on_time: str = Field(description="Decimal, two places")
+    penalty_ignored: str = Field(description="Decimal, two places")
+    bonus_won: str = Field(description="Decimal, two places")
+    currency: str
+    effective_from: date
+    note: str
+    created_by: str = Field(description="Email of who added it")
+    created_at: datetime
+
+
+class CompensationRowOut(Schema):
+    rep: str = Field(description="The rep's name (or email); 'All' for the total")
+    rep_id: int | None = Field(description="The user id; null for 'All'")
+    email: str = Field(description="The rep's email; empty for 'All'")
+    handed_over: int = Field(description="SLA clocks started in the period, as the SLA scorecard counts them")
+    on_time: int
+    late: int
+    ignored: int
+    reassigned: int
+    waiting: int
+    won: int = Field(description="Won leads that had been MQLs, not reopened by the period's end")
+    reward: str = Field(description="Decimal, two places: on time × each hand-off's reward")
+    penalty: str = Field(description="Decimal, two places: ignored × each hand-off's penalty")
+    bonus: str = Field(description="Decimal, two places: won × each win's bonus")
+    total: str = Field(description="Decimal, two places: reward − penalty + bonus")
+    policy_versions: list[int] = Field(description="The ids of the policy versions the row was paid under")
+    without_policy: int = Field(description="Hand-offs and wins before the first policy version: paid nothing")
+
+
+class CompensationOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    currency: str
+    rows: list[CompensationRowOut] = Field(description="One per rep, by name; a sales rep gets only their own")
+    total: CompensationRowOut = Field(description="The rows above added up")
+    policies: list[CompensationPolicyOut] = Field(description="The policy versions used, oldest first")
+
+
+class CostRowOut(Schema):
+    group: str = Field(description="The campaign's code, the channel, '(no campaign)' or 'All'")
+    name: str = Field(description="The campaign's name (by channel: the channel)")
+    channel: str | None = Field(description="The campaign's channel, '(none)' when it has none")
+    budget: float | None = Field(description="The campaign's whole budget, for reference (a channel: summed)")
+    cost: float | None = Field(
+        description="Cost ledger entries of the months the period overlaps, each month prorated by its days "
+        "inside the period; null for '(no campaign)'"
+    )
+    leads: int = Field(description="Leads created in the period with the campaign")
+    mqls: int = Field(description="Stage events to mql in the period (a lead qualified twice counts twice)")
+    sqls: int = Field(description="Stage events to sql in the period")
+    opportunities: int = Field(description="Deals created in the period whose lead has the campaign")
+    customers: int = Field(description="Stage events to customer in the period")
+    won_revenue: float = Field(description="Σ amount of the deals won in the period and still won at its end")
+    cost_per_lead: float | None = Field(description="cost / leads, two places; null when there are none")
+    cost_per_mql: float | None
+    cost_per_sql: float | None
+    cost_per_opportunity: float | None
+    cost_per_customer: float | None
+    return_on_cost: float | None = Field(alias="return", description="won_revenue / cost, four places")
+
+
+class CostReportOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    by: str
+    rows: list[CostRowOut] = Field(description="The most costly first, then '(no campaign)'")
+    total: CostRowOut
+
+
+class CampaignCostIn(Strict):
+    month: str = Field(description="The month the cost belongs to, YYYY-MM", examples=["2026-03"])
+    amount: Decimal = Field(
+        description="What the campaign cost that month; negative to correct earlier entries of the month",
+        examples=["1200.00"],
+    )
+    note: str = ""
+
+
+class CampaignCostOut(Schema):
+    id: int
+    campaign: str = Field(description="The campaign's code")
+    month: str = Field(description="YYYY-MM")
+    amount: float
+    note: str
+    created_by: str | None = Field(description="Who recorded it (email)")
+    created_at: datetime
+
+
+class CampaignMonthCostOut(Schema):
+    month: str = Field(description="YYYY-MM")
+    total: float = Field(description="What the month's entries add up to")
+
+
+class CampaignLedgerOut(Schema):
+    campaign: str
+    name: str
+    months: list[CampaignMonthCostOut] = Field(description="Latest month first")
+    entries: list[CampaignCostOut] = Field(description="Newest entry first; corrections are entries too")
+
+
+class PipelineRowOut(Schema):
+    group: str = Field(description="The owner, team, source, campaign, month (YYYY-MM) or side; 'All' for the total")
+    created: int = Field(description="Deals created in the period")
+    open: int = Field(description="Deals open at the period's end (by month: at that month's end)")
+    won: int = Field(description="Deals whose last close before the period's end is a win in the period")
+    lost: int = Field(description="Deals whose last close before the period's end is a loss in the period")
+    created_amount: float
+    open_amount: float
+    won_revenue: float
+    win_rate: float | None = Field(description="won / (won + lost)")
+    average_deal: float | None = Field(description="won_revenue / won")
+    median_cycle_days: float | None = Field(description="Of the deals won: median days from created to won")
+
+
+class PipelineOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    by: str | None
+    rows: list[PipelineRowOut]
+    total: PipelineRowOut
+
+
+class OpportunityReopenIn(Strict):
+    note: str = ""
+
+
+class GoalStepOut(Schema):
+    name: str = Field(description="revenue, deals, opportunities, sqls, mqls or leads")
+    rate_name: str | None = Field(description="The measured rate that turns the step above into this one")
+    rate: float | None
+    target: float | None = Field(description="Rounded up to a whole number below revenue; null without history")
+    actual: float = Field(description="From the period's first day to `today`")
+    expected_to_date: float | None = Field(description="The target prorated by the days elapsed")
+    pace: float | None = Field(description="actual / expected_to_date")
+
+
+class GoalPlanOut(Schema):
+    id: int
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    team: str | None
+    revenue: float
+    currency: str
+    lookback_months: int
+    lookback_from: date
+    lookback_to: date
+    today: date
+    elapsed_days: int
+    total_days: int
+    steps: list[GoalStepOut]
+    missing: list[str] = Field(description="The rate the history could not give, where targets stop")
+
+
+class GoalIn(Strict):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    revenue: Decimal
+    team: str | None = Field(None, description="A team's name; none: the company's goal")
+    lookback_months: int = 6
+    currency: str | None = None
+
+
+# --- wins feed --------------------------------------------------------------------------
+
+
+class WinPersonOut(Schema):
+    id: int | None = Field(description="The user's id; null for an owner named by an import who is not a user")
+    name: str = Field(description="Full name, else email (or the name an import gave)")
+
+
+class WinLeadOut(Schema):
+    id: int | None = Field(description="Null when the reader may not open the lead")
+    name: str | None = Field(description="First and last name; no other contact detail")
+
+
+class WinCampaignOut(Schema):
+    code: str
+    name: str
+    channel: str
+    owner: WinPersonOut | None = Field(description="The campaign's owner, credited with the win")
+
+
+class WinTouchOut(Schema):
+    type: str
+    channel: str
+    campaign: str | None = Field(description="The campaign's code")
+    at: datetime
+
+
+class WinTouchpointsOut(Schema):
+    count: int = Field(description="The lead's touchpoints at or before the win")
+    by_type: dict[str, int]
+    first: WinTouchOut | None
+    last: WinTouchOut | None
+
+
+class WinOut(Schema):
+    opportunity: int = Field(description="The deal's id")
+    name: str
+    amount: float
+    won_at: datetime = Field(description="Its last win, the one in the period")
+    account: str | None = Field(description="The deal's account, else its lead's company")
+    lead: WinLeadOut | None = Field(description="Null for a deal imported without a lead")
+    ae: WinPersonOut = Field(description="The deal's owner")
+    sdr: WinPersonOut | None = Field(
+        description="Who accepted the lead last before the deal was created; null if nobody did or the AE did"
+    )
+    marketing_credit: bool = Field(description="At least one campaign before the win")
+    campaigns: list[WinCampaignOut] = Field(
+        description="Campaigns of the lead's touchpoints at or before the win, and the lead's own, first reached first"
+    )
+    touchpoints: WinTouchpointsOut
+
+
+class WinsSummaryOut(Schema):
+    wins: int
+    revenue: float = Field(description="Σ amount of the wins")
+    marketing_credited: int = Field(description="Wins with at least one campaign before them")
+    marketing_share: float | None = Field(description="marketing_credited / wins")
+
+
+class WinsWeekOut(Schema):
+    week: date = Field(description="The week's Monday (UTC); only the period's days of it count")
+    wins: int
+    marketing_credited: int
+
+
+class WinsOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    summary: WinsSummaryOut
+    rows: list[WinOut] = Field(description="Newest win first")
+    weeks: list[WinsWeekOut] = Field(description="Every week the period touches, in order")

@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from accord.crm.models import AppendOnlyQuerySet
 
 
 class Campaign(models.Model):
@@ -32,3 +35,40 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CampaignCost(models.Model):
+    """What a campaign actually cost in one month: an append-only ledger, so a report of a
+    past period never changes. A mistake is put right by a new entry (a negative amount is a
+    correction); the entries of a campaign's month never add up to less than zero."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="costs", db_index=False)
+    month = models.DateField(help_text="The first day of the month the cost belongs to.")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The ledger of a campaign, and its month's total before a correction.
+            models.Index(fields=["campaign", "month"]),
+            # The report: every campaign's entries of the months a period overlaps.
+            models.Index(fields=["month"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Campaign costs are append-only: record a correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Campaign costs are append-only: record a correction instead.")

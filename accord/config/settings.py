@@ -6,6 +6,7 @@ DATABASE_URL    e.g. postgres://user@127.0.0.1:5432/accord; unset = SQLite in AC
 ACCORD_DEBUG    "1" for development.
 ACCORD_ALLOWED_HOSTS   comma-separated; default localhost only.
 ACCORD_EMAIL_URL       "console", "memory", "file" (default: ACCORD_HOME/sent-mail) or "smtp://host:port".
+ACCORD_CURRENCY        the currency of a new compensation policy when none is given (default EUR).
 """
 
 import os
@@ -172,6 +173,7 @@ else:
     }
 MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = os.environ.get("ACCORD_FROM_EMAIL", "accord@localhost")
+ACCORD_CURRENCY = os.environ.get("ACCORD_CURRENCY", "EUR").upper()
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -144,6 +144,8 @@ def _stored_datetimes(queryset):
             columns.append(models.Func(models.F(name), template="+%(expressions)s", output_field=models.TextField()))
         else:
             columns.append(name)
+    if columns == list(names):
+        return queryset  # nothing to rewrite; rewriting would drop the expressions it selects
     return queryset.values_list(*columns)
 
 

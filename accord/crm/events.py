@@ -1,11 +1,11 @@
-"""Every lead history entry is written here, inside the caller's transaction."""
+"""Every lead and deal history entry is written here, inside the caller's transaction."""
 
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from accord.core.errors import InvalidTransition
-from accord.crm.models import Lead, LeadEvent, Stage
+from accord.crm.models import Lead, LeadEvent, Opportunity, OpportunityEvent, Stage
 from accord.definitions.models import LeadDefinition
 from accord.people.models import User
 
@@ -17,8 +17,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Stage.MQL: frozenset({Stage.LEAD, Stage.SAL, Stage.RECYCLED, Stage.DISQUALIFIED}),
     Stage.SAL: frozenset({Stage.SQL, Stage.RECYCLED, Stage.DISQUALIFIED}),
     Stage.SQL: frozenset({Stage.CUSTOMER, Stage.RECYCLED}),
-    Stage.CUSTOMER: frozenset(),
-    Stage.RECYCLED: frozenset({Stage.MQL, Stage.DISQUALIFIED}),
+    # customer → sql, recycled → sql: the deal that moved the lead there was reopened.
+    Stage.CUSTOMER: frozenset({Stage.SQL}),
+    Stage.RECYCLED: frozenset({Stage.MQL, Stage.DISQUALIFIED, Stage.SQL}),
     Stage.DISQUALIFIED: frozenset(),
 }
 
@@ -82,4 +83,28 @@ def stage_change(
         data=data,
         from_stage=from_stage,
         to_stage=to_stage,
+    )
+
+
+def deal_event_record(
+    opportunity: Opportunity,
+    kind: str,
+    *,
+    actor: User | None,
+    at: datetime,
+    reason: str = "",
+    note: str = "",
+) -> OpportunityEvent:
+    """Append what just happened to the deal, with its status, amount and sales stage after
+    it. The caller has saved the deal."""
+    return OpportunityEvent.objects.create(
+        opportunity=opportunity,
+        kind=kind,
+        status=opportunity.status,
+        amount=opportunity.amount,
+        sales_stage=opportunity.sales_stage.name if opportunity.sales_stage_id else "",
+        actor=actor,
+        reason=reason or "",
+        note=note or "",
+        occurred_at=at,
     )

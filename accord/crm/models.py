@@ -189,12 +189,14 @@ class Touchpoint(models.Model):
         return f"{self.get_type_display()} {self.occurred_at:%Y-%m-%d}"
 
 
-class LeadEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """For a history: rows are added, never changed or removed."""
+
     def update(self, **kwargs):
-        raise TypeError("Lead events are append-only.")
+        raise TypeError(f"{self.model._meta.verbose_name_plural.capitalize()} are append-only.")
 
     def delete(self):
-        raise TypeError("Lead events are append-only.")
+        raise TypeError(f"{self.model._meta.verbose_name_plural.capitalize()} are append-only.")
 
 
 class LeadEvent(models.Model):
@@ -229,7 +231,7 @@ class LeadEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
 
-    objects = LeadEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -329,3 +331,52 @@ class LeadFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}/5 on {self.lead_id} by {self.user_id}"
+
+
+class OpportunityEvent(models.Model):
+    """Append-only history of a deal: created, moved along the pipeline, won, lost,
+    reopened. Pipeline reports read a deal's status at any moment from these, so a deal won
+    in March and reopened in April still counts as won in March's report."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STAGE = "stage", "Sales stage changed"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        REOPENED = "reopened", "Reopened"
+
+    # The kinds that change the deal's status; each records the status it leaves.
+    STATUS_KINDS = (Kind.CREATED, Kind.WON, Kind.LOST, Kind.REOPENED)
+
+    # Indexed by (opportunity, occurred_at).
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="history", db_index=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Opportunity.Status.choices, help_text="The status after it")
+    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text="The amount at the time")
+    sales_stage = models.CharField(max_length=100, blank=True, help_text="The sales stage after it")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=50, blank=True)
+    note = models.TextField(blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["opportunity", "occurred_at"]),
+            models.Index(fields=["kind", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Opportunity events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Opportunity events are append-only.")

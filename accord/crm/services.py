@@ -21,7 +21,7 @@ from accord.campaigns.models import Campaign
 from accord.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from accord.core.text import FREE_MAIL_DOMAINS, email_domain, normalize_email
 from accord.crm import policies
-from accord.crm.events import event_record, stage_change
+from accord.crm.events import deal_event_record, event_record, stage_change
 from accord.crm.models import (
     NURTURE_STAGES,
     QUALIFIED_STAGES,
@@ -31,6 +31,7 @@ from accord.crm.models import (
     Lead,
     LeadEvent,
     Opportunity,
+    OpportunityEvent,
     SalesStage,
     Stage,
     Touchpoint,
@@ -576,6 +577,7 @@ def opportunity_create(
             expected_close_on=expected_close_on,
             created_at=at,
         )
+        deal_event_record(opportunity, OpportunityEvent.Kind.CREATED, actor=acting_user, at=at)
         stage_change(
             lead,
             Stage.SQL,
@@ -586,9 +588,9 @@ def opportunity_create(
     return opportunity
 
 
-def _locked_open_opportunity(opportunity_id: int, user: User) -> Opportunity:
-    """Lock an open deal for a change by `user`: 404 if they cannot see it, 403 if they may
-    not work it, 409 if it is already closed."""
+def _locked_opportunity(opportunity_id: int, user: User) -> Opportunity:
+    """Lock a deal for a change by `user`: 404 if they cannot see it, 403 if they may not
+    work it."""
     opportunity = (
         Opportunity.objects.select_for_update(of=("self",))
         .select_related("owner", "sales_stage")
@@ -598,6 +600,12 @@ def _locked_open_opportunity(opportunity_id: int, user: User) -> Opportunity:
     if opportunity is None or not policies.can_view_opportunity(user, opportunity):
         raise NotFound(f"No opportunity with id {opportunity_id}.")
     policies.require_can_work_opportunity(user, opportunity)
+    return opportunity
+
+
+def _locked_open_opportunity(opportunity_id: int, user: User) -> Opportunity:
+    """`_locked_opportunity`, and 409 if it is already closed."""
+    opportunity = _locked_opportunity(opportunity_id, user)
     if opportunity.status != Opportunity.Status.OPEN:
         raise InvalidTransition(f"The opportunity is already {opportunity.status}.")
     return opportunity
@@ -619,6 +627,7 @@ def opportunity_set_stage(
             return opportunity
         opportunity.sales_stage = stage
         opportunity.save(update_fields=["sales_stage"])
+        deal_event_record(opportunity, OpportunityEvent.Kind.STAGE, actor=acting_user, at=at)
         if opportunity.lead_id:
             event_record(
                 opportunity.lead,
@@ -653,9 +662,63 @@ def opportunity_close(
         opportunity.close_note = note
         opportunity.closed_at = at
         opportunity.save(update_fields=["status", "lost_reason", "close_note", "closed_at"])
+        kind = OpportunityEvent.Kind.WON if won else OpportunityEvent.Kind.LOST
+        deal_event_record(opportunity, kind, actor=acting_user, at=at, reason=opportunity.lost_reason, note=note)
         if opportunity.lead_id:
             _lead_after_close(opportunity, won=won, reason=reason, note=note, actor=acting_user, at=at)
     return opportunity
+
+
+def opportunity_reopen(
+    *, opportunity_id: int, acting_user: User, note: str = "", at: datetime | None = None
+) -> Opportunity:
+    """Open a won or lost deal again (the customer backed out, the loss was a mistake). Its
+    lead follows it back to sql when it is still where the close put it: a customer through
+    this deal alone, or in nurture since this loss. Reports keep the close in the period it
+    happened and count the deal again when it closes anew."""
+    at = at or timezone.now()
+    note = (note or "").strip()
+    with transaction.atomic():
+        opportunity = _locked_opportunity(opportunity_id, acting_user)
+        if opportunity.status == Opportunity.Status.OPEN:
+            raise InvalidTransition("The opportunity is open already.")
+        if opportunity.closed_at and at < opportunity.closed_at:
+            raise InvalidInput("A deal is reopened after it was closed.", field="at")
+        was = opportunity.status
+        opportunity.status = Opportunity.Status.OPEN
+        opportunity.lost_reason = ""
+        opportunity.closed_at = None
+        opportunity.save(update_fields=["status", "lost_reason", "closed_at"])
+        deal_event_record(opportunity, OpportunityEvent.Kind.REOPENED, actor=acting_user, at=at, note=note)
+        if opportunity.lead_id:
+            _lead_after_reopen(opportunity, was=was, note=note, actor=acting_user, at=at)
+    return opportunity
+
+
+def _lead_after_reopen(opportunity: Opportunity, *, was: str, note: str, actor: User, at: datetime) -> None:
+    lead = Lead.objects.select_for_update().get(pk=opportunity.lead_id)
+    data = {"opportunity": opportunity.pk, "amount": str(opportunity.amount), "action": "reopen"}
+    if was == Opportunity.Status.WON:
+        other_wins = lead.opportunities.filter(status=Opportunity.Status.WON).exclude(pk=opportunity.pk)
+        if lead.stage == Stage.CUSTOMER and not other_wins.exists():
+            stage_change(lead, Stage.SQL, actor=actor, at=at, note=note or "Deal reopened", data=data)
+        return
+    last = lead.events.filter(kind=LeadEvent.Kind.STAGE).order_by("-occurred_at", "-id").first()
+    closed_here = (
+        last is not None and last.to_stage == Stage.RECYCLED and last.data.get("opportunity") == opportunity.pk
+    )
+    if lead.stage == Stage.RECYCLED and closed_here:
+        lead.owner_id = opportunity.owner_id
+        lead.nurture_since = None
+        stage_change(
+            lead,
+            Stage.SQL,
+            actor=actor,
+            at=at,
+            note=note or "Deal reopened",
+            data=data,
+            save_fields=["owner", "nurture_since", "updated_at"],
+        )
 
 
 def _lead_after_close(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accord.campaigns.models import Campaign
+from accord.campaigns.services import campaign_cost_record
 from accord.core.tasks import enqueue_on_commit
 from accord.crm import services
 from accord.crm.models import Account, Lead, Stage
@@ -297,6 +298,32 @@ def _campaigns(today) -> list[Campaign]:
     ]
 
 
+def _campaign_costs(campaigns: list[Campaign], now: datetime, rng: random.Random) -> None:
+    """What each campaign cost in each month since it started, recorded by its owner at the
+    month's end (this month's so far: now), about its budget spread over its months; one
+    invoice in four corrected by a tenth of it afterwards."""
+    for campaign in campaigns:
+        month = campaign.starts_on.replace(day=1)
+        months = []
+        while month <= now.date():
+            months.append(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        for month in months:
+            following = (month + timedelta(days=32)).replace(day=1)
+            at = min(now, datetime.combine(following, datetime.min.time(), tzinfo=now.tzinfo) - timedelta(hours=1))
+            amount = round(float(campaign.budget) / len(months) * rng.uniform(0.6, 1.3), 2)
+            code, label = campaign.code, f"{month:%Y-%m}"
+            campaign_cost_record(
+                acting_user=campaign.owner, campaign_code=code, month=label, amount=amount, note="Invoice", at=at
+            )
+            if rng.random() < 0.25:
+                correction = -round(amount / 10, 2)
+                campaign_cost_record(
+                    acting_user=campaign.owner, campaign_code=code, month=label, amount=correction,
+                    note="Credit note", at=at,
+                )  # fmt: skip
+
+
 def seed_demo(*, lead_count: int = 2000, progress: Callable[[int], None] = lambda n: None, seed: int = 7) -> None:
     rng = random.Random(seed)
     now = timezone.now().replace(microsecond=0)
@@ -304,6 +331,7 @@ def seed_demo(*, lead_count: int = 2000, progress: Callable[[int], None] = lambd
     with transaction.atomic():
         reps = _people()
         campaigns = _campaigns(now.date())
+        _campaign_costs(campaigns, now, random.Random(seed))
         # A few key accounts are controlled by a rep: their new leads go straight to them.
         for i, team in enumerate(("EMEA", "Americas", "APAC")):
             Account.objects.create(

@@ -4,6 +4,10 @@ along at the deal's own dates — to sql when it was created, to customer when i
 back to nurture when it was lost with no other deal open — so funnel reports over the
 imported history are right. Owners who are not users are kept by name.
 
+Each deal's history (`OpportunityEvent`) records it created at its creation date, and won
+or lost at its close date; a later file that changes its status adds the change (a reopen
+at the time of the import), one that moves an open deal along the pipeline adds that.
+
 On an update, as for leads, an empty cell never erases: a row without a stage keeps the
 deal's status, one without an owner keeps its owner. The leads the chunk touches are read
 and locked once, followed in memory row by row, and written back with their history in
@@ -17,7 +21,7 @@ from decimal import Decimal
 import polars as pl
 
 from accord.core import bulk
-from accord.crm.models import Account, Lead, LeadEvent, Opportunity, SalesStage, Stage
+from accord.crm.models import Account, Lead, LeadEvent, Opportunity, OpportunityEvent, SalesStage, Stage
 from accord.imports.accounts import account_match, accounts_by_name
 from accord.imports.context import Run, error
 from accord.imports.convert import LINE
@@ -68,6 +72,8 @@ def write_opportunities(frame: pl.DataFrame, run: Run) -> list[RowError]:
         user_ids(frame, run, "owner").alias("owner_id"), user_ids(frame, run, "lead_owner").alias("lead_owner_id")
     )
     stages = {s.name.lower(): s for s in SalesStage.objects.order_by("position")}
+    stage_names = {s.pk: s.name for s in stages.values()}
+    history: list[OpportunityEvent] = []
     first_stage = next(iter(stages.values()), None)
     by_email, by_external = _leads(frame)
     accounts = _accounts(frame, run)
@@ -135,6 +141,7 @@ def write_opportunities(frame: pl.DataFrame, run: Run) -> list[RowError]:
         if current is None:
             created_at = row.get("created_at") or closed_at or run.now
             opportunity = Opportunity.objects.create(external_id=external_id, created_at=created_at, **(NEW | values))
+            changes = None
             stored[external_id] = {"pk": opportunity.pk, "created_at": created_at, **NEW, **values}
             run.summary.add("created")
             previous_status = None
@@ -148,10 +155,43 @@ def write_opportunities(frame: pl.DataFrame, run: Run) -> list[RowError]:
             current.update(changes)
             run.summary.add("updated")
         deal = stored[external_id]
+        history += _history(deal, previous_status, changes, stage_names, run.now)
         if deal["lead_id"] is not None:
             leads.follow(deal, previous_status, row.get("lead_owner_id"))
     leads.save()
+    OpportunityEvent.objects.bulk_create(history, batch_size=1000)
     return errors
+
+
+def _history(
+    deal: dict, previous_status: str | None, changes: dict | None, stage_names: dict[int, str], now: datetime
+) -> list[OpportunityEvent]:
+    """The history entries of one imported row: for a new deal its creation (and close);
+    for an updated one a change of status or, while open, of sales stage."""
+    Kind = OpportunityEvent.Kind
+
+    def entry(kind: str, at: datetime) -> OpportunityEvent:
+        return OpportunityEvent(
+            opportunity_id=deal["pk"],
+            kind=kind,
+            status=deal["status"],
+            amount=deal["amount"],
+            sales_stage=stage_names.get(deal["sales_stage_id"], ""),
+            reason=deal["lost_reason"] if kind == Kind.LOST else "",
+            note="Imported",
+            occurred_at=at,
+        )
+
+    status = deal["status"]
+    if previous_status is None:
+        created = entry(Kind.CREATED, deal["created_at"])
+        created.status = Opportunity.Status.OPEN
+        return [created] if status == Opportunity.Status.OPEN else [created, entry(status, deal["closed_at"])]
+    if status != previous_status:
+        return [entry(Kind.REOPENED, now) if status == Opportunity.Status.OPEN else entry(status, deal["closed_at"])]
+    if status == Opportunity.Status.OPEN and "sales_stage_id" in (changes or {}):
+        return [entry(Kind.STAGE, now)]
+    return []
 
 
 def _lead_id(ref: str, by_email: dict[str, int], by_external: dict[str, int]) -> int | None:

@@ -1,37 +1,15 @@
-"""Reports read the append-only lead events, never the leads' current stage, so a past
+"""What every report shares: rates, quantiles, a period's bounds and the period set beside
+it. Reports read the append-only lead events, never the leads' current stage, so a past
 period gives the same answer tomorrow as today."""
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+import polars as pl
 from django.utils import timezone
 
 from accord.core.errors import InvalidInput
-from accord.crm.models import Lead, LeadEvent, Stage
 
-FUNNEL_STEPS = (Stage.MQL, Stage.SAL, Stage.SQL, Stage.CUSTOMER)
-SIDE_EXITS = (Stage.RECYCLED, Stage.DISQUALIFIED)
-FUNNEL_GROUPS = {"source": "source", "campaign": "campaign__code"}
 NONE_LABEL = "(none)"
-
-
-@dataclass(slots=True)
-class FunnelRow:
-    group: str
-    leads: int
-    reached: dict[str, int]
-    exits: dict[str, int]
-    conversion: dict[str, float | None] = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return {
-            "group": self.group,
-            "leads": self.leads,
-            **self.reached,
-            **self.exits,
-            "conversion": self.conversion,
-        }
 
 
 def rate(numerator: int, denominator: int) -> float | None:
@@ -39,12 +17,12 @@ def rate(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
-def _conversions(leads: int, reached: dict[str, int]) -> dict[str, float | None]:
-    names = ["lead", *FUNNEL_STEPS]
-    counts = [leads, *(reached[s] for s in FUNNEL_STEPS)]
-    rates = {f"{a}_to_{b}": rate(cb, ca) for a, b, ca, cb in zip(names, names[1:], counts, counts[1:], strict=False)}
-    rates["lead_to_customer"] = rate(reached[Stage.CUSTOMER], leads)
-    return rates
+def quantile(values: pl.Series, q: float) -> float | None:
+    """Linear interpolation between the closest ranks (as numpy's default), two decimals;
+    None of nothing."""
+    if values.len() == 0:
+        return None
+    return round(float(values.quantile(q, interpolation="linear")), 2)
 
 
 def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
@@ -54,38 +32,45 @@ def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     return start, datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=timezone.UTC)
 
 
-def funnel_report(*, date_from: date, date_to: date, by: str | None = None) -> list[FunnelRow]:
-    """Cohort funnel: the leads created in [date_from, date_to] (UTC days, inclusive), and how
-    many of them have ever reached each stage — or a later one, since converting an MQL
-    accepts it on the way. Rows per group, then a total row named "All"."""
-    if by is not None and by not in FUNNEL_GROUPS:
-        raise InvalidInput(f"Group by one of: {', '.join(FUNNEL_GROUPS)}.", field="by")
-    start, end = period_bounds(date_from, date_to)
-    cohort = Lead.objects.filter(created_at__gte=start, created_at__lt=end)
+COMPARISONS = ("previous", "year", "none")
 
-    def reached(stages) -> Exists:
-        return Exists(LeadEvent.objects.filter(lead=OuterRef("pk"), to_stage__in=stages))
 
-    counts = {"leads": Count("id")}
-    for i, stage in enumerate(FUNNEL_STEPS):
-        counts[stage] = Count("id", filter=Q(reached(FUNNEL_STEPS[i:])))
-    for stage in SIDE_EXITS:
-        counts[stage] = Count("id", filter=Q(reached([stage])))
+def _year_earlier(day: date) -> date:
+    """The same date a year earlier; 29 February becomes 28 February."""
+    return day.replace(year=day.year - 1, day=28 if (day.month, day.day) == (2, 29) else day.day)
 
-    def row(group: str, values: dict) -> FunnelRow:
-        reached_counts = {s.value: values[s] for s in FUNNEL_STEPS}
-        return FunnelRow(
-            group=group,
-            leads=values["leads"],
-            reached=reached_counts,
-            exits={s.value: values[s] for s in SIDE_EXITS},
-            conversion=_conversions(values["leads"], reached_counts),
-        )
 
-    rows = []
-    if by:
-        key = FUNNEL_GROUPS[by]
-        grouped = cohort.values(group=F(key)).annotate(**counts).order_by("-leads", "group")
-        rows = [row(values["group"] or NONE_LABEL, values) for values in grouped]
-    rows.append(row("All", cohort.aggregate(**counts)))
-    return rows
+def comparison_period(date_from: date, date_to: date, compare: str) -> tuple[date, date] | None:
+    """The period a report sets beside [date_from, date_to] (inclusive days):
+
+    - `previous`: exactly a calendar month → the month before; exactly a calendar quarter →
+      the quarter before; exactly a calendar year → the year before; any other span → as
+      many days, ending the day before `date_from`;
+    - `year`: the same dates a year earlier (29 February → 28 February);
+    - `none`: None, nothing beside it."""
+    if compare not in COMPARISONS:
+        raise InvalidInput(f"Compare with one of: {', '.join(COMPARISONS)}.", field="compare")
+    if date_to < date_from:
+        raise InvalidInput("'to' is before 'from'.", field="to")
+    if compare == "none":
+        return None
+    if compare == "year":
+        return _year_earlier(date_from), _year_earlier(date_to)
+    day_before = date_from - timedelta(days=1)
+    months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+    whole_months = date_from.day == 1 and (date_to + timedelta(days=1)).day == 1
+    quarter, year = months == 3 and date_from.month % 3 == 1, months == 12 and date_from.month == 1
+    if whole_months and (months == 1 or quarter or year):
+        first = date_from
+        for _ in range(months):
+            first = (first - timedelta(days=1)).replace(day=1)
+        return first, day_before
+    return date_from - timedelta(days=(date_to - date_from).days + 1), day_before
+
+
+def change(current: float | None, previous: float | None, places: int = 4) -> float | None:
+    """This period's value less the previous one's, rounded to `places`; None where either
+    is missing. For a rate (a share), the difference in points as a share: 0.05 is +5 pts."""
+    if current is None or previous is None:
+        return None
+    return round(current - previous, places)

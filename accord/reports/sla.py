@@ -32,7 +32,7 @@ from accord.core.errors import InvalidInput, NotAllowed
 from accord.crm.models import LeadEvent, Stage
 from accord.definitions.models import LeadDefinition
 from accord.people.models import Role, Team, User
-from accord.reports.selectors import period_bounds, rate
+from accord.reports.selectors import period_bounds, quantile, rate
 from accord.routing.models import SlaClock
 
 GROUPS = ("rep", "team")
@@ -112,13 +112,6 @@ class Scorecard:
             "total": self.total.as_dict(),
             "marketing": self.marketing.as_dict(),
         }
-
-
-def _quantile(values: pl.Series, q: float) -> float | None:
-    """Linear interpolation between the closest ranks (as numpy's default), two decimals."""
-    if values.len() == 0:
-        return None
-    return round(float(values.quantile(q, interpolation="linear")), 2)
 
 
 def handoffs_frame(start: datetime, end: datetime) -> pl.DataFrame:
@@ -223,7 +216,7 @@ def _row(group: str, group_id: int | None, handoffs: pl.DataFrame) -> ScorecardR
     for name in ("accepted", "rejected", "recycled"):
         counts[name] = int(handoffs[name].sum())
     hours = handoffs["follow_up_hours"].drop_nulls()
-    return ScorecardRow(group, group_id, counts, _quantile(hours, 0.5), _quantile(hours, 0.9))
+    return ScorecardRow(group, group_id, counts, quantile(hours, 0.5), quantile(hours, 0.9))
 
 
 def commitment_for(start: datetime, end: datetime) -> float:

@@ -55,6 +55,7 @@ class SlaClock(models.Model):
         indexes = [
             models.Index(fields=["rep", "stopped_at"]),
             models.Index(fields=["due_at", "breached_at"]),
+            models.Index(fields=["started_at"]),  # reports: the hand-offs of a period
         ]
 
     def __str__(self) -> str:

@@ -145,6 +145,10 @@ class StageForm(forms.Form):
     )
 
 
+class ReopenForm(forms.Form):
+    note = forms.CharField(required=False, max_length=2000, label="Why")
+
+
 class CloseForm(forms.Form):
     won = forms.TypedChoiceField(
         choices=[("true", "Won"), ("false", "Lost")],

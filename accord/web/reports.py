@@ -1,7 +1,7 @@
 """Report pages: what sales sends back (for the people who negotiate the definition) and
 the SLA scorecard (for everyone; a rep sees their own row).
 
-The funnel, which everyone reads, lives with the other pages in `views.py`."""
+The funnel and velocity, which everyone reads, have their own modules: `funnel.py`, `velocity.py`."""
 
 from datetime import timedelta
 from urllib.parse import urlencode

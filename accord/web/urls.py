@@ -1,7 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accord.web import definitions, imports, reports, views
+from accord.web import (
+    compensation,
+    cost,
+    definitions,
+    funnel,
+    goal,
+    hub,
+    imports,
+    pipeline,
+    reports,
+    velocity,
+    views,
+    wins,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,10 +38,30 @@ urlpatterns = [
         views.opportunity_close,
         name="opportunity_close",
     ),
-    path("reports/funnel/", views.funnel, name="funnel"),
+    path(
+        "opportunities/<int:opportunity_id>/reopen/",
+        views.opportunity_reopen,
+        name="opportunity_reopen",
+    ),
+    path("reports/", hub.reports_hub, name="reports"),
+    path("reports/funnel/", funnel.funnel, name="funnel"),
+    path("reports/velocity/", velocity.velocity, name="velocity"),
     path("reports/rejections/", reports.rejections, name="rejections"),
     path("reports/sla/", reports.sla_scorecard, name="sla_scorecard"),
+    path("reports/pipeline/", pipeline.pipeline_page, name="pipeline"),
+    path("reports/goal/", goal.goal_page, name="goal"),
+    path("reports/goal/set/", goal.goal_set, name="goal_set"),
+    path("reports/sourcing/", pipeline.sourcing_page, name="sourcing"),
     path("reports/sla/leads/", reports.sla_scorecard_leads, name="sla_leads"),
+    path("reports/compensation/", compensation.compensation, name="compensation"),
+    path(
+        "reports/compensation/policies/new/",
+        compensation.compensation_policy_new,
+        name="compensation_policy_new",
+    ),
+    path("reports/cost/", cost.cost, name="cost"),
+    path("reports/cost/entries/new/", cost.cost_entry_new, name="cost_entry_new"),
+    path("reports/wins/", wins.wins_feed_page, name="wins"),
     path("notifications/", views.notifications, name="notifications"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/<int:job_id>/", imports.import_detail, name="import_detail"),

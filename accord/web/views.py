@@ -1,7 +1,6 @@
 """Server-rendered pages. Views parse input, call one service or selector, and render;
 domain errors become form errors, 403 or 404 here and nowhere else."""
 
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
@@ -9,25 +8,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accord.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from accord.core.errors import DomainError, NotAllowed, NotFound
 from accord.crm import policies, selectors, services
 from accord.crm.feedback import can_give_feedback, lead_feedback_give
 from accord.crm.models import QUALIFIED_STAGES, WITH_SALES, Opportunity, Stage
 from accord.definitions.document import STAGE_FIELDS
-from accord.definitions.policies import can_backtest
 from accord.definitions.selectors import definition_active
 from accord.exports import rows as exports
-from accord.exports.formats import csv_lines, csv_safe
+from accord.exports.formats import csv_lines
 from accord.notifications.services import notifications_mark_read
 from accord.people.models import Role
-from accord.reports.selectors import FUNNEL_STEPS, funnel_report
 from accord.web.definition_forms import ExplainForm
 from accord.web.forms import (
     ActivityForm,
@@ -35,9 +32,9 @@ from accord.web.forms import (
     CloseForm,
     ConvertForm,
     FeedbackForm,
-    FunnelForm,
     LeadForm,
     RejectForm,
+    ReopenForm,
     StageForm,
     TouchpointForm,
     code_label,
@@ -476,81 +473,22 @@ def opportunity_close(request, opportunity_id: int):
     )
 
 
-# --- reports ------------------------------------------------------------------------
-
-
-CHART_BAR_X, CHART_BAR_MAX = 190, 380
-FUNNEL_COUNT_COLUMNS = (
-    ("leads", "Leads"), ("mql", "MQL"), ("sal", "SAL"), ("sql", "SQL"), ("customer", "Customers"),
-    ("recycled", "Recycled"), ("disqualified", "Disqualified"),
-)  # fmt: skip
-FUNNEL_RATE_COLUMNS = (
-    ("lead_to_mql", "Lead→MQL"), ("mql_to_sal", "MQL→SAL"), ("sal_to_sql", "SAL→SQL"),
-    ("sql_to_customer", "SQL→Customer"), ("lead_to_customer", "Lead→Customer"),
-)  # fmt: skip
-
-
-def _funnel_cells(row) -> dict:
-    values = row.as_dict()
-    return {
-        "group": row.group,
-        "counts": [values[key] for key, _ in FUNNEL_COUNT_COLUMNS],
-        "rates": [row.conversion[key] for key, _ in FUNNEL_RATE_COLUMNS],
-    }
-
-
+@require_POST
 @login_required
-def funnel(request):
-    today = timezone.localdate()
-    initial = {"date_from": today - timedelta(days=180), "date_to": today, "by": ""}
-    form = FunnelForm(request.GET or initial)
-    rows, chart = [], []
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            rows = funnel_report(date_from=data["date_from"], date_to=data["date_to"], by=data["by"] or None)
-        except InvalidInput as error:
-            form.add_error(None, error.message)
-    if rows and request.GET.get("format") == "csv":
-        return _funnel_csv(rows)
-    if rows:
-        total = rows[-1]
-        stages = [("Leads", total.leads), *((s.value.upper(), total.reached[s.value]) for s in FUNNEL_STEPS)]
-        top = max(total.leads, 1)
-        chart = [
-            {"label": label, "count": count, "width": round(CHART_BAR_MAX * count / top), "y": i * 44}
-            for i, (label, count) in enumerate(stages)
-        ]
-        for bar in chart:
-            bar["value_x"] = CHART_BAR_X + bar["width"] + 8
-    return render(
+def opportunity_reopen(request, opportunity_id: int):
+    opportunity = _visible_opportunity(request, opportunity_id)
+    return _post_action(
         request,
-        "accord/funnel.html",
-        {
-            "form": form,
-            "rows": rows,
-            "table": [_funnel_cells(row) for row in rows],
-            "count_headers": [label for _, label in FUNNEL_COUNT_COLUMNS],
-            "rate_headers": [label for _, label in FUNNEL_RATE_COLUMNS],
-            "chart": chart,
-            "chart_height": len(chart) * 44,
-            "bar_x": CHART_BAR_X,
-            "csv_query": request.GET.urlencode(),
-            "can_analyse": can_backtest(request.user),
-        },
+        opportunity.lead_id,
+        ReopenForm,
+        lambda data: services.opportunity_reopen(
+            opportunity_id=opportunity_id, acting_user=request.user, note=data["note"]
+        ),
+        "Opportunity reopened.",
     )
 
 
-def _funnel_csv(rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="funnel.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["group", *(key for key, _ in FUNNEL_COUNT_COLUMNS), *(key for key, _ in FUNNEL_RATE_COLUMNS)])
-    for row in rows:
-        cells = _funnel_cells(row)
-        rates = ("" if rate is None else rate for rate in cells["rates"])
-        writer.writerow([csv_safe(cells["group"]), *cells["counts"], *rates])
-    return response
+# --- notifications ------------------------------------------------------------------
 
 
 @login_required

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from accord.crm import services
-from accord.crm.models import Account, Lead, LeadEvent, Opportunity, Stage, Touchpoint
+from accord.crm.models import Account, Lead, LeadEvent, Opportunity, OpportunityEvent, Stage, Touchpoint
 from accord.notifications.models import Notification
 from accord.people.models import Role, User
 from accord.people.services import token_create, token_revoke
@@ -153,7 +153,17 @@ def db_state(scene: Scene) -> dict[str, Any]:
     return {
         "counts": {
             model.__name__: model.objects.count()
-            for model in (Lead, LeadEvent, Touchpoint, Opportunity, SlaClock, Account, Notification, User)
+            for model in (
+                Lead,
+                LeadEvent,
+                Touchpoint,
+                Opportunity,
+                OpportunityEvent,
+                SlaClock,
+                Account,
+                Notification,
+                User,
+            )
         },
         "leads": list(
             Lead.objects.order_by("pk").values_list(
@@ -176,4 +186,5 @@ def assert_nothing_changed(before: dict[str, Any], scene: Scene) -> None:
     lead = Lead.objects.get(pk=scene.lead.pk)
     assert (lead.stage, lead.owner_id) == (Stage.MQL, scene.lead.owner_id)
     assert SlaClock.objects.get(pk=scene.clock.pk).stopped_at is None
-    assert Opportunity.objects.get(pk=scene.opportunity.pk).status == Opportunity.Status.OPEN
+    statuses = {pk: status for pk, status, *_ in before["opportunities"]}
+    assert Opportunity.objects.get(pk=scene.opportunity.pk).status == statuses[scene.opportunity.pk]

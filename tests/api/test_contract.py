@@ -628,22 +628,35 @@ def test_funnel_counts_the_cohort_by_source(world, api):
     # When the funnel for March is asked for by source
     response = api(world.executive).get("/reports/funnel", **{"from": "2026-03-01", "to": "2026-03-31", "by": "source"})
 
-    # Then each source has its row and "All" sums them
+    # Then each source has its row and "All" sums them; beside each, February (the month
+    # before a whole month), which had no leads: zero counts and nothing to divide, so each
+    # count changed by March's count and no conversion has a change
     assert response.status_code == 200
     no_conversion = {"sal_to_sql": None, "sql_to_customer": None}
+    nothing = dict.fromkeys(["lead_to_mql", "mql_to_sal", "sal_to_sql", "sql_to_customer", "lead_to_customer"])
+    zeros = {"leads": 0, "mql": 0, "sal": 0, "sql": 0, "customer": 0, "recycled": 0, "disqualified": 0}
+    ads = {"leads": 1, "mql": 0, "sal": 0, "sql": 0, "customer": 0, "recycled": 0, "disqualified": 0}
+    webinar = {"leads": 1, "mql": 1, "sal": 1, "sql": 0, "customer": 0, "recycled": 0, "disqualified": 0}
+    total = {"leads": 2, "mql": 1, "sal": 1, "sql": 0, "customer": 0, "recycled": 0, "disqualified": 0}
+    february = {"previous": {**zeros, "conversion": nothing}}
     assert response.json() == {
         "from": "2026-03-01",
         "to": "2026-03-31",
         "by": "source",
+        "compare": "previous",
+        "compare_from": "2026-02-01",
+        "compare_to": "2026-02-28",
         "rows": [
             {
                 "group": "ads",
-                **{"leads": 1, "mql": 0, "sal": 0, "sql": 0, "customer": 0, "recycled": 0, "disqualified": 0},
+                **ads,
                 "conversion": {"lead_to_mql": 0.0, "mql_to_sal": None, **no_conversion, "lead_to_customer": 0.0},
+                **february,
+                "change": {**ads, "conversion": nothing},
             },
             {
                 "group": "webinar",
-                **{"leads": 1, "mql": 1, "sal": 1, "sql": 0, "customer": 0, "recycled": 0, "disqualified": 0},
+                **webinar,
                 "conversion": {
                     "lead_to_mql": 1.0,
                     "mql_to_sal": 1.0,
@@ -651,10 +664,12 @@ def test_funnel_counts_the_cohort_by_source(world, api):
                     "sql_to_customer": None,
                     "lead_to_customer": 0.0,
                 },
+                **february,
+                "change": {**webinar, "conversion": nothing},
             },
             {
                 "group": "All",
-                **{"leads": 2, "mql": 1, "sal": 1, "sql": 0, "customer": 0, "recycled": 0, "disqualified": 0},
+                **total,
                 "conversion": {
                     "lead_to_mql": 0.5,
                     "mql_to_sal": 1.0,
@@ -662,6 +677,8 @@ def test_funnel_counts_the_cohort_by_source(world, api):
                     "sql_to_customer": None,
                     "lead_to_customer": 0.0,
                 },
+                **february,
+                "change": {**total, "conversion": nothing},
             },
         ],
     }
@@ -676,7 +693,8 @@ def test_funnel_counts_the_cohort_by_source(world, api):
         pytest.param({"to": "2026-03-31"}, "from", id="missing-from"),
         pytest.param({"from": "2026-03-01"}, "to", id="missing-to"),
         pytest.param({"from": "2026-03-31", "to": "2026-03-01"}, "to", id="to-before-from"),
-        pytest.param({"from": "2026-03-01", "to": "2026-03-31", "by": "owner"}, "by", id="unknown-by"),
+        pytest.param({"from": "2026-03-01", "to": "2026-03-31", "by": "weather"}, "by", id="unknown-by"),
+        pytest.param({"from": "2026-03-01", "to": "2026-03-31", "compare": "week"}, "compare", id="unknown-compare"),
     ],
 )
 def test_funnel_rejects_bad_periods_and_groupings(world, api, params, field):

@@ -8,17 +8,26 @@
 Every refused request must leave the database exactly as it was.
 """
 
+from datetime import date
+
 import pytest
 
+from accord.campaigns.models import CampaignCost
+from accord.campaigns.services import campaign_cost_record
+from accord.crm import services
 from accord.crm.models import Stage
 from accord.definitions import services as definition_services
 from accord.definitions.models import LeadDefinition
 from accord.people.services import token_create, token_revoke
+from accord.reports.compensation import policy_create
+from accord.reports.goal import goal_set
+from accord.reports.models import CompensationPolicy
 from tests.api.conftest import ACTORS, UNAUTHORIZED, assert_nothing_changed, client_with_header, db_state
 from tests.api.test_definitions import definitions_state
 from tests.conftest import MONDAY_10, TEST_DOCUMENT
 
 PERIOD = {"from": "2026-03-01", "to": "2026-03-31"}
+GOAL_PERIOD = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31)}
 
 # method, path (formatted with the scene), body or query (formatted likewise)
 ENDPOINTS = {
@@ -43,10 +52,18 @@ ENDPOINTS = {
     "get_opportunity": ("GET", "/opportunities/{opportunity}", {}),
     "set_stage": ("POST", "/opportunities/{opportunity}/stage", {"sales_stage": "Proposal"}),
     "close_opportunity": ("POST", "/opportunities/{opportunity}/close", {"won": True}),
+    "reopen_opportunity": ("POST", "/opportunities/{opportunity}/reopen", {"note": "The customer came back"}),
     "list_sales_stages": ("GET", "/sales-stages", {}),
     "funnel": ("GET", "/reports/funnel", PERIOD),
+    "velocity": ("GET", "/reports/velocity", {**PERIOD, "by": "owner"}),
     "sla_scorecard": ("GET", "/reports/sla", PERIOD),
     "sla_leads": ("GET", "/reports/sla/leads", {**PERIOD, "measure": "handed_over"}),
+    "pipeline": ("GET", "/reports/pipeline", {**PERIOD, "by": "owner"}),
+    "sourcing": ("GET", "/reports/sourcing", PERIOD),
+    "set_goal": ("POST", "/goals", {**PERIOD, "revenue": "1000", "team": "EMEA"}),
+    "list_goals": ("GET", "/goals", {}),
+    "goal": ("GET", "/reports/goal", PERIOD),
+    "wins": ("GET", "/reports/wins", PERIOD),
 }
 
 # fmt: off
@@ -65,10 +82,18 @@ MATRIX = {
     "get_opportunity":    (401, 401, 401, 401, 200, 200, 200, 200, 404, 200, 200, 200, 200),
     "set_stage":          (401, 401, 401, 401, 200, 403, 200, 403, 404, 403, 403, 403, 200),
     "close_opportunity":  (401, 401, 401, 401, 200, 403, 200, 403, 404, 403, 403, 403, 200),
+    "reopen_opportunity": (401, 401, 401, 401, 200, 403, 200, 403, 404, 403, 403, 403, 200),
     "list_sales_stages":  (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "funnel":             (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "velocity":           (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "sla_scorecard":      (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "sla_leads":          (401, 401, 401, 401, 403, 403, 200, 200, 403, 200, 200, 200, 200),
+    "pipeline":           (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "sourcing":           (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "set_goal":           (401, 401, 401, 401, 403, 403, 201, 403, 403, 403, 403, 201, 201),
+    "list_goals":         (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "goal":               (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "wins":               (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
 }
 # fmt: on
 
@@ -133,16 +158,35 @@ def assert_allowed_effect(endpoint: str, body: dict, scene) -> None:
             assert (body["id"], body["status"]) == (scene.opportunity.pk, "won")
         case "funnel":
             assert (body["from"], body["to"], body["rows"][-1]["group"]) == ("2026-03-01", "2026-03-31", "All")
+        case "velocity":
+            assert (body["compare_from"], body["by"], body["rows"][-1]["group"]) == ("2026-02-01", "owner", "All")
         case "sla_scorecard":
             assert (body["from"], body["by"], body["total"]["group"]) == ("2026-03-01", "rep", "All")
         case "sla_leads":
             assert isinstance(body, list)
+        case "reopen_opportunity":
+            assert (body["id"], body["status"], body["closed_at"]) == (scene.opportunity.pk, "open", None)
+        case "pipeline":
+            assert (body["by"], body["total"]["group"], body["total"]["won"]) == ("owner", "All", 0)
+        case "sourcing":
+            assert [row["group"] for row in body["rows"]] == ["marketing", "sales"]
+        case "set_goal":
+            assert (body["team"], body["revenue"], body["steps"][0]["target"]) == ("EMEA", 1000.0, 1000.0)
+        case "list_goals" | "goal":
+            goals = body if endpoint == "list_goals" else [body]
+            assert [(g["from"], g["team"]) for g in goals] == [("2026-03-01", None)]
+        case "wins":  # the scene's one deal is open: nothing won in March
+            assert (body["from"], body["summary"]["wins"], body["rows"], len(body["weeks"])) == ("2026-03-01", 0, [], 6)
 
 
 @pytest.mark.parametrize(("endpoint", "actor", "expected"), CASES)
-def test_permission_matrix(scene, client_as, endpoint, actor, expected):
+def test_permission_matrix(world, scene, client_as, endpoint, actor, expected):
     # Given the scene and a caller
     client = client_as(actor)
+    if endpoint == "reopen_opportunity":  # only a closed deal reopens
+        services.opportunity_close(opportunity_id=scene.opportunity.pk, acting_user=scene.opportunity.owner, won=True)
+    if endpoint in ("list_goals", "goal"):  # the company's goal of March
+        goal_set(acting_user=world.admin, revenue="1000", **GOAL_PERIOD)
     before = db_state(scene)
 
     # When the caller hits the endpoint
@@ -367,4 +411,165 @@ def test_definition_permission_matrix(scene, versions, client_as, endpoint, acto
     if expected == 401:
         assert body == UNAUTHORIZED
     assert definitions_state() == definitions_before
+    assert_nothing_changed(before, scene)
+
+
+# --- compensation: the rules in accord/reports/policies.py ------------------------------
+# Sales pay: admins and executives read every rep, managers their teams' reps, a rep their
+# own row; marketing reads nothing. Only admins and executives add a policy version.
+
+COMPENSATION_ENDPOINTS = {
+    "compensation_report": ("GET", "/reports/compensation", PERIOD),
+    "list_compensation_policies": ("GET", "/compensation/policies", {}),
+    "create_compensation_policy": (
+        "POST",
+        "/compensation/policies",
+        {"reward_on_time": "12.50", "penalty_ignored": "5", "bonus_won": "150", "effective_from": "2026-04-01"},
+    ),
+}
+
+# fmt: off
+COMPENSATION_MATRIX = {
+    #                              anon malf revk inac owner mate mgr  omgr orep mkt  mlead exec admin
+    "compensation_report":        (401, 401, 401, 401, 200, 200, 200, 200, 200, 403, 403, 200, 200),
+    "list_compensation_policies": (401, 401, 401, 401, 200, 200, 200, 200, 200, 403, 403, 200, 200),
+    "create_compensation_policy": (401, 401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 201, 201),
+}
+# fmt: on
+
+COMPENSATION_CASES = [
+    pytest.param(endpoint, actor, status, id=f"{endpoint}-{actor}")
+    for endpoint, statuses in COMPENSATION_MATRIX.items()
+    for actor, status in zip(ACTORS, statuses, strict=True)
+]
+# The rows each reader gets for March (the scene hands leads to `rep` and `americas_rep`;
+# `other_rep` is an EMEA rep with none).
+COMPENSATION_ROWS = {
+    "owner": {"rep@accord.test"},
+    "teammate": {"other@accord.test"},
+    "manager": {"rep@accord.test", "other@accord.test"},
+    "other_manager": {"am-rep@accord.test"},
+    "other_rep": {"am-rep@accord.test"},
+    "executive": {"rep@accord.test", "other@accord.test", "am-rep@accord.test"},
+    "admin": {"rep@accord.test", "other@accord.test", "am-rep@accord.test"},
+}
+
+
+def compensation_state() -> list[tuple]:
+    return list(CompensationPolicy.objects.order_by("pk").values_list())
+
+
+@pytest.mark.parametrize(("endpoint", "actor", "expected"), COMPENSATION_CASES)
+def test_compensation_permission_matrix(scene, world, client_as, endpoint, actor, expected):
+    # Given the scene, one policy version from 1 March and a caller
+    first = policy_create(
+        acting_user=world.admin,
+        reward_on_time="10",
+        penalty_ignored="4",
+        bonus_won="100",
+        effective_from=date(2026, 3, 1),
+    )
+    client = client_as(actor)
+    before, policies_before = db_state(scene), compensation_state()
+
+    # When the caller hits the endpoint
+    method, path, data = COMPENSATION_ENDPOINTS[endpoint]
+    response = client.get(path, **data) if method == "GET" else client.post(path, data)
+
+    # Then the status is the one in the table
+    assert response.status_code == expected, response.content
+    body = response.json()
+    if expected < 400:
+        match endpoint:
+            case "compensation_report":
+                assert {row["email"] for row in body["rows"]} == COMPENSATION_ROWS[actor]
+                assert body["total"]["rep"] == "All"
+            case "list_compensation_policies":
+                assert [policy["id"] for policy in body] == [first.pk]
+            case "create_compensation_policy":
+                assert (body["reward_on_time"], body["effective_from"]) == ("12.50", "2026-04-01")
+                assert [policy[0] for policy in compensation_state()] == [first.pk, body["id"]]
+        return
+    # and a refusal is a {"detail": ...} body that changed nothing
+    assert set(body) == {"detail"}
+    assert body["detail"]
+    if expected == 401:
+        assert body == UNAUTHORIZED
+    assert compensation_state() == policies_before
+    assert_nothing_changed(before, scene)
+
+
+# --- campaign costs: the rules in accord/campaigns/policies.py --------------------------
+# Everyone signed in reads the cost report and a campaign's ledger; marketing, marketing
+# leads and admins record costs (a refused entry writes nothing).
+
+COST_ENDPOINTS = {
+    "cost_report": ("GET", "/reports/cost", PERIOD),
+    "list_campaign_costs": ("GET", "/campaigns/webinar-1/costs", {}),
+    "record_campaign_cost": (
+        "POST",
+        "/campaigns/webinar-1/costs",
+        {"month": "2026-03", "amount": "1200.00", "note": "Invoice 7"},
+    ),
+}
+
+# fmt: off
+COST_MATRIX = {
+    #                        anon malf revk inac owner mate mgr  omgr orep mkt  mlead exec admin
+    "cost_report":          (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "list_campaign_costs":  (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "record_campaign_cost": (401, 401, 401, 401, 403, 403, 403, 403, 403, 201, 201, 403, 201),
+}
+# fmt: on
+
+COST_CASES = [
+    pytest.param(endpoint, actor, status, id=f"{endpoint}-{actor}")
+    for endpoint, statuses in COST_MATRIX.items()
+    for actor, status in zip(ACTORS, statuses, strict=True)
+]
+COST_RECORDERS = {
+    "marketer": "marketer@accord.test",
+    "marketing_lead": "mlead@accord.test",
+    "admin": "admin@accord.test",
+}
+
+
+def cost_state() -> list[tuple]:
+    return list(CampaignCost.objects.order_by("pk").values_list())
+
+
+@pytest.mark.parametrize(("endpoint", "actor", "expected"), COST_CASES)
+def test_cost_permission_matrix(scene, world, client_as, endpoint, actor, expected):
+    # Given the scene (three leads without a campaign, 2 March), 500.00 for webinar-1 in
+    # March, and a caller
+    first = campaign_cost_record(acting_user=world.marketer, campaign_code="webinar-1", month="2026-03", amount="500")
+    client = client_as(actor)
+    before, costs_before = db_state(scene), cost_state()
+
+    # When the caller hits the endpoint
+    method, path, data = COST_ENDPOINTS[endpoint]
+    response = client.get(path, **data) if method == "GET" else client.post(path, data)
+
+    # Then the status is the one in the table
+    assert response.status_code == expected, response.content
+    body = response.json()
+    if expected < 400:
+        match endpoint:
+            case "cost_report":
+                assert [(row["group"], row["cost"], row["leads"]) for row in body["rows"]] == [
+                    ("webinar-1", 500.0, 0),
+                    ("(no campaign)", None, 3),
+                ]
+            case "list_campaign_costs":
+                assert [(entry["id"], entry["amount"]) for entry in body["entries"]] == [(first.pk, 500.0)]
+            case "record_campaign_cost":
+                assert (body["month"], body["amount"], body["created_by"]) == ("2026-03", 1200.0, COST_RECORDERS[actor])
+                assert [entry[0] for entry in cost_state()] == [first.pk, body["id"]]
+        return
+    # and a refusal is a {"detail": ...} body that changed nothing
+    assert set(body) == {"detail"}
+    assert body["detail"]
+    if expected == 401:
+        assert body == UNAUTHORIZED
+    assert cost_state() == costs_before
     assert_nothing_changed(before, scene)

@@ -60,6 +60,27 @@ def funnel_as_marketer(world):
     return world.marketer, "/reports/funnel/?date_from=2026-01-01&date_to=2026-12-31&by=source", "Funnel", 0
 
 
+def funnel_compared_as_executive(world):
+    qualify(world)
+    path = "/reports/funnel/?date_from=2026-01-01&date_to=2026-12-31&by=owner&compare=previous"
+    return world.executive, path, "Funnel", 0
+
+
+def velocity_as_rep(world):
+    qualify(world)
+    return world.rep, "/reports/velocity/?date_from=2026-01-01&date_to=2026-12-31&by=source", "Velocity", 0
+
+
+def wins_as_marketer(world):
+    from django.utils import timezone
+
+    lead = qualify(world)
+    deal = services.opportunity_create(lead_id=lead.pk, acting_user=lead.owner, amount="1000")
+    services.opportunity_close(opportunity_id=deal.pk, acting_user=lead.owner, won=True)
+    today = timezone.now().date()
+    return world.marketer, f"/reports/wins/?date_from={today.replace(day=1)}&date_to={today}", "Wins", 0
+
+
 def _proposal(world):
     from accord.definitions import services as definitions
     from accord.definitions.models import LeadDefinition
@@ -95,6 +116,9 @@ PAGES = {
     "lead-as-admin": lead_as_admin,
     "lead-with-opportunity": lead_with_open_opportunity_as_admin,
     "funnel": funnel_as_marketer,
+    "funnel-compared": funnel_compared_as_executive,
+    "velocity": velocity_as_rep,
+    "wins": wins_as_marketer,
     "opportunities": opportunities_as_owner,
     "definition-proposed": definition_proposed_as_signer,
     "definition-edit": definition_edit_as_marketer,

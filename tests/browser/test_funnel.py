@@ -130,8 +130,9 @@ def test_marketing_reads_the_funnel_by_source_and_exports_the_same_numbers(
     page.get_by_label("Group by").select_option(label="Source")
     page.get_by_role("button", name="Show").click()
 
-    # Then: the table has the counts worked out above, largest group first, total last.
-    expect(page).to_have_url("/reports/funnel/?date_from=2026-01-01&date_to=2026-01-31&by=source")
+    # Then: the table has the counts worked out above, largest group first, total last (the
+    # comparison select was left at its default, no comparison).
+    expect(page).to_have_url("/reports/funnel/?date_from=2026-01-01&date_to=2026-01-31&by=source&compare=none")
     table = page.get_by_role("table", name="Counts per stage and stage-to-stage conversion")
     expect(table.locator("thead th")).to_have_text(HEADER)
     rows = table.locator("tbody tr")

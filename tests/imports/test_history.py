@@ -12,7 +12,7 @@ from accord.definitions.models import LeadDefinition
 from accord.imports.mapping import mapping_parse
 from accord.imports.services import import_run
 from accord.notifications.models import Notification
-from accord.reports.selectors import funnel_report
+from accord.reports.funnel import funnel_report
 from accord.routing.models import SlaClock
 from tests.conftest import MONDAY_10, TEST_DOCUMENT
 

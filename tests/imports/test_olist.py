@@ -15,7 +15,8 @@ from accord.imports.mapping import mapping_load
 from accord.imports.services import import_run
 from accord.notifications.models import Notification
 from accord.people.models import User
-from accord.reports.selectors import NONE_LABEL, funnel_report
+from accord.reports.funnel import funnel_report
+from accord.reports.selectors import NONE_LABEL
 from accord.routing.models import SlaClock
 
 REPOSITORY = Path(__file__).resolve().parents[2]

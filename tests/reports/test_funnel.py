@@ -7,7 +7,7 @@ import pytest
 from accord.core.errors import InvalidInput
 from accord.crm import services
 from accord.crm.models import Lead
-from accord.reports.selectors import funnel_report
+from accord.reports.funnel import funnel_report
 from tests.conftest import QUALIFIABLE
 
 

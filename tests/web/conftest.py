@@ -15,10 +15,11 @@ import pytest
 from django.test import Client
 
 from accord.crm import services
-from accord.crm.models import Account, Lead, LeadEvent, Opportunity, Touchpoint
+from accord.crm.models import Account, Lead, LeadEvent, Opportunity, OpportunityEvent, Touchpoint
 from accord.notifications.models import Notification
+from accord.reports.models import RevenueGoal
 from accord.routing.models import SlaClock
-from accord.web import views
+from accord.web import funnel, velocity, views
 from tests.conftest import MONDAY_10, QUALIFIABLE
 
 # Persona → attribute of `world` (None: not signed in).
@@ -89,6 +90,8 @@ def snapshot(scene: Scene) -> dict:
         "events": LeadEvent.objects.count(),
         "touchpoints": Touchpoint.objects.count(),
         "opportunities": Opportunity.objects.count(),
+        "opportunity_events": OpportunityEvent.objects.count(),
+        "goals": list(RevenueGoal.objects.values_list("team_id", "revenue")),
         "clocks": SlaClock.objects.count(),
         "stage": lead.stage,
         "owner": lead.owner_id,
@@ -106,7 +109,9 @@ def view_clock(monkeypatch):
     """Fix what the views read as 'now' (services keep their own `at=`)."""
 
     def freeze(moment: datetime) -> None:
-        monkeypatch.setattr(views, "timezone", SimpleNamespace(now=lambda: moment, localdate=lambda: moment.date()))
+        clock = SimpleNamespace(now=lambda: moment, localdate=lambda: moment.date())
+        for module in (views, funnel, velocity):
+            monkeypatch.setattr(module, "timezone", clock)
 
     return freeze
 

@@ -177,7 +177,8 @@ def test_the_export_link_of_the_default_period_downloads_csv(world, history, vie
         ("date_from=2026-02-30&date_to=2026-03-31", "Enter a valid date."),
         ("date_from=yesterday&date_to=2026-03-31", "Enter a valid date."),
         ("date_from=&date_to=2026-03-31", "This field is required."),
-        (f"{MARCH}&by=owner", "Select a valid choice. owner is not one of the available choices."),
+        (f"{MARCH}&by=weather", "Select a valid choice. weather is not one of the available choices."),
+        (f"{MARCH}&compare=week", "Select a valid choice. week is not one of the available choices."),
     ],
 )
 @pytest.mark.parametrize("as_csv", [False, True])

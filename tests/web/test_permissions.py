@@ -12,22 +12,33 @@ deal the user may not even see is 404 (as its page is), one they see but may not
 import csv
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accord.crm.models import Lead, Opportunity, Touchpoint
+from accord.campaigns.models import CampaignCost
+from accord.campaigns.services import campaign_cost_record
+from accord.crm import services
+from accord.crm.models import Lead, Opportunity, OpportunityEvent, Touchpoint
 from accord.definitions import services as definitions
 from accord.definitions.models import DefinitionEvent, LeadDefinition, Rescore, Signatory, Signature
 from accord.notifications.models import Notification
+from accord.reports.models import CompensationPolicy, RevenueGoal
 from accord.routing.models import SlaClock
 from tests.conftest import TEST_DOCUMENT
 from tests.web.conftest import PERSONAS, client_for, login_url, snapshot
 
 LOGIN, ADMIN_LOGIN, DONE = "login", "admin-login", "done"
 FUNNEL = "/reports/funnel/?date_from=2026-03-01&date_to=2026-03-31"
+VELOCITY = "/reports/velocity/?date_from=2026-03-01&date_to=2026-03-31"
 SLA = "/reports/sla/?date_from=2026-03-01&date_to=2026-03-31"
 SLA_LEADS = SLA.replace("/sla/", "/sla/leads/") + "&measure=handed_over"
+COMPENSATION = "/reports/compensation/?date_from=2026-03-01&date_to=2026-03-31"
+PIPELINE = "/reports/pipeline/?date_from=2026-03-01&date_to=2026-03-31&by=owner"
+SOURCING = "/reports/sourcing/?date_from=2026-03-01&date_to=2026-03-31"
+GOAL = "/reports/goal/?date_from=2026-03-01&date_to=2026-03-31&team="
+WINS = "/reports/wins/?date_from=2026-03-01&date_to=2026-03-31"
 
 COLUMNS = tuple(PERSONAS)
 assert COLUMNS == (
@@ -57,11 +68,30 @@ GET_MATRIX = {
                              (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     FUNNEL:                  (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     FUNNEL + "&format=csv":  (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    FUNNEL + "&by=owner&compare=previous&format=csv":
+                             (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    VELOCITY:                (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    VELOCITY + "&by=team&format=csv":
+                             (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     SLA:                     (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     SLA + "&format=csv":     (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     SLA_LEADS:               (LOGIN,       403,   403,   200,   200,   403,   200,   200,   200,   200),
     SLA_LEADS + "&format=csv":
                              (LOGIN,       403,   403,   200,   200,   403,   200,   200,   200,   200),
+    PIPELINE:                (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    PIPELINE + "&format=csv":
+                             (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    SOURCING:                (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    SOURCING + "&format=csv":
+                             (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    COMPENSATION:            (LOGIN,       200,   200,   200,   200,   200,   403,   403,   200,   200),
+    COMPENSATION + "&format=csv":
+                             (LOGIN,       200,   200,   200,   200,   200,   403,   403,   200,   200),
+    "/reports/":             (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    GOAL:                    (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    GOAL + "&format=csv":    (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    WINS:                    (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    WINS + "&format=csv":    (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     "/notifications/":       (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     "/notifications/?format=csv":
                              (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
@@ -93,6 +123,8 @@ POST_MATRIX = {
     "/leads/{lead}/convert/":               (LOGIN, DONE,  403,  DONE, 403,  404,  403,  403,   403, DONE),
     "/opportunities/{opportunity}/stage/":  (LOGIN, DONE,  403,  DONE, 403,  404,  403,  403,   403, DONE),
     "/opportunities/{opportunity}/close/":  (LOGIN, DONE,  403,  DONE, 403,  404,  403,  403,   403, DONE),
+    "/opportunities/{opportunity}/reopen/": (LOGIN, DONE,  403,  DONE, 403,  404,  403,  403,   403, DONE),
+    "/reports/goal/set/":                   (LOGIN, 403,   403,  DONE, 403,  403,  403,  403,   DONE, DONE),
     "/notifications/":                      (LOGIN, DONE,  DONE, DONE, DONE, DONE, DONE, DONE,  DONE, DONE),
 }
 # fmt: on
@@ -108,10 +140,19 @@ POST_DATA = {
     "/leads/{lead}/convert/": {"name": "", "amount": "1000.00", "sales_stage": "", "expected_close_on": ""},
     "/opportunities/{opportunity}/stage/": {"sales_stage": "Demo"},
     "/opportunities/{opportunity}/close/": {"won": "true", "reason": "", "note": ""},
+    "/opportunities/{opportunity}/reopen/": {"note": "Back on"},
+    "/reports/goal/set/": {
+        "date_from": "2026-03-01",
+        "date_to": "2026-03-31",
+        "team": "EMEA",
+        "revenue": "1000",
+        "lookback_months": "6",
+    },
     "/notifications/": {},
 }
 
 POST_ONLY = [path for path in POST_MATRIX if path not in ("/leads/new/", "/notifications/")]
+GOAL_SET = "/reports/goal/?date_from=2026-03-01&date_to=2026-03-31&team=EMEA"
 
 
 def _cases(matrix):
@@ -215,6 +256,12 @@ def _effect(path: str, scene, user):
             deal = Lead.objects.get(pk=scene.deal_lead.pk)
             status = Opportunity.objects.get(pk=scene.opportunity.pk).status
             return f"/leads/{deal.pk}/", (deal.stage, status)
+        case "/opportunities/{opportunity}/reopen/":
+            deal = Lead.objects.get(pk=scene.deal_lead.pk)
+            status = Opportunity.objects.get(pk=scene.opportunity.pk).status
+            return f"/leads/{deal.pk}/", (deal.stage, status, OpportunityEvent.objects.latest("id").kind)
+        case "/reports/goal/set/":
+            return GOAL_SET, list(RevenueGoal.objects.values_list("team__name", "revenue"))
         case "/notifications/":
             return "/notifications/", Notification.objects.filter(recipient=user, read_at__isnull=True).count()
     raise AssertionError(path)
@@ -230,6 +277,8 @@ EFFECTS = {
     "/leads/{lead}/convert/": ("sql", "converted", "1000.00"),
     "/opportunities/{opportunity}/stage/": ("Demo", "open", "opportunity"),
     "/opportunities/{opportunity}/close/": ("customer", "won"),
+    "/opportunities/{opportunity}/reopen/": ("sql", "open", "reopened"),
+    "/reports/goal/set/": [("EMEA", Decimal("1000.00"))],
     "/notifications/": 0,
 }
 
@@ -239,6 +288,8 @@ def test_post_forms(world, scene, path, persona, expected):
     # given
     url = _url(path, scene)
     user = getattr(world, PERSONAS[persona]) if PERSONAS[persona] else None
+    if path == "/opportunities/{opportunity}/reopen/":  # only a closed deal reopens
+        services.opportunity_close(opportunity_id=scene.opportunity.pk, acting_user=world.rep, won=True)
     before = snapshot(scene)
 
     # when
@@ -452,3 +503,167 @@ def test_get_on_a_definition_post_only_endpoint_is_405(world, versions, path, pe
 
     assert (response.status_code, response["Allow"]) == (405, "POST")
     assert definition_state() == before
+
+
+# --- compensation ------------------------------------------------------------------------
+# Sales pay: admins and executives read every rep, managers their teams' reps, a rep their
+# own row, marketing nothing (the GET rows above); only admins and executives add a version.
+
+COMPENSATION_NEW = "/reports/compensation/policies/new/"
+# fmt: off
+COMPENSATION_POST_MATRIX = {
+    #                    anon   owner mate mgr  o-mgr o-rep mkt  m-lead exec  admin
+    COMPENSATION_NEW:   (LOGIN, 403,  403, 403, 403,  403,  403, 403,   DONE, DONE),
+}
+# The payroll rows each persona downloads for March: the scene hands leads to `rep` only.
+COMPENSATION_CSV = {
+    "owner": ["rep@accord.test"],
+    "teammate": ["other@accord.test"],
+    "manager": ["other@accord.test", "rep@accord.test"],
+    "other_manager": ["am-rep@accord.test"],
+    "other_team_rep": ["am-rep@accord.test"],
+    "executive": ["am-rep@accord.test", "other@accord.test", "rep@accord.test"],
+    "admin": ["am-rep@accord.test", "other@accord.test", "rep@accord.test"],
+}
+# fmt: on
+
+
+def compensation_state() -> list[tuple]:
+    return list(CompensationPolicy.objects.order_by("pk").values_list())
+
+
+@pytest.mark.parametrize(("path", "persona", "expected"), _cases(COMPENSATION_POST_MATRIX))
+def test_compensation_forms(world, scene, path, persona, expected):
+    # given
+    data = {"reward_on_time": "10", "penalty_ignored": "4", "bonus_won": "100", "currency": "EUR",
+            "effective_from": "2026-03-01", "note": ""}  # fmt: skip
+    user = getattr(world, PERSONAS[persona]) if PERSONAS[persona] else None
+    before, policies_before = snapshot(scene), compensation_state()
+
+    # when
+    response = client_for(world, persona).post(path, data)
+
+    # then
+    if expected == DONE:
+        stored = CompensationPolicy.objects.get()
+        assert (response.status_code, response["Location"]) == (302, "/reports/compensation/")
+        assert (str(stored.reward_on_time), stored.effective_from.isoformat(), stored.created_by) == (
+            "10.00",
+            "2026-03-01",
+            user,
+        )
+        return
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, login_url(path))
+    else:
+        assert response.status_code == expected
+    assert compensation_state() == policies_before
+    assert snapshot(scene) == before
+
+
+@pytest.mark.parametrize(("persona", "emails"), COMPENSATION_CSV.items())
+def test_the_compensation_csv_holds_only_the_rows_the_persona_may_read(world, scene, persona, emails):
+    response = client_for(world, persona).get(COMPENSATION + "&format=csv")
+
+    rows = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    assert sorted(row["rep_email"] for row in rows) == emails
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "owner", "admin"])
+def test_get_on_the_compensation_post_only_endpoint_is_405(world, persona):
+    response = client_for(world, persona).get(COMPENSATION_NEW)
+
+    assert (response.status_code, response["Allow"]) == (405, "POST")
+    assert not CompensationPolicy.objects.exists()
+
+
+# --- campaign costs ------------------------------------------------------------------------
+# Everyone signed in reads the cost report and the ledger (and their CSV files); marketing,
+# marketing leads and admins record costs. A refused entry writes nothing.
+
+COST = "/reports/cost/?date_from=2026-03-01&date_to=2026-03-31"
+COST_NEW = "/reports/cost/entries/new/"
+# fmt: off
+COST_GET_MATRIX = {
+    #                                          anon   owner mate mgr  o-mgr o-rep mkt  m-lead exec admin
+    COST:                                     (LOGIN, 200,  200, 200, 200,  200,  200, 200,   200, 200),
+    COST + "&by=channel&format=csv":          (LOGIN, 200,  200, 200, 200,  200,  200, 200,   200, 200),
+    "/reports/cost/?format=csv&table=ledger": (LOGIN, 200,  200, 200, 200,  200,  200, 200,   200, 200),
+}
+COST_POST_MATRIX = {
+    #              anon   owner mate mgr  o-mgr o-rep mkt   m-lead exec admin
+    COST_NEW:     (LOGIN, 403,  403, 403, 403,  403,  DONE, DONE,  403, DONE),
+}
+# fmt: on
+COST_ENTRY = {"campaign": "webinar-1", "month": "2026-03", "amount": "1200.00", "note": "Invoice 7"}
+
+
+def cost_state() -> list[tuple]:
+    return list(CampaignCost.objects.order_by("pk").values_list())
+
+
+@pytest.fixture
+def first_cost(world):
+    return campaign_cost_record(acting_user=world.marketer, campaign_code="webinar-1", month="2026-03", amount="500")
+
+
+@pytest.mark.parametrize(("path", "persona", "expected"), _cases(COST_GET_MATRIX))
+def test_cost_pages(world, scene, first_cost, path, persona, expected):
+    # given
+    before, costs_before = snapshot(scene), cost_state()
+
+    # when
+    response = client_for(world, persona).get(path)
+
+    # then
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, login_url(path))
+    else:
+        assert response.status_code == expected
+    if expected == 200 and "format=csv" in path:
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert rows[1][:2] == ([str(first_cost.pk), "webinar-1"] if "ledger" in path else ["webinar", "webinar"])
+    elif expected == 200:
+        html = response.content.decode()
+        assert ('<h2 id="cost-entry-heading">Add a cost entry</h2>' in html) == (
+            persona in ("marketing", "marketing_lead", "admin")
+        )
+    assert (snapshot(scene), cost_state()) == (before, costs_before)
+
+
+@pytest.mark.parametrize(("path", "persona", "expected"), _cases(COST_POST_MATRIX))
+def test_cost_forms(world, scene, first_cost, path, persona, expected):
+    # given
+    user = getattr(world, PERSONAS[persona]) if PERSONAS[persona] else None
+    before, costs_before = snapshot(scene), cost_state()
+
+    # when
+    response = client_for(world, persona).post(path, COST_ENTRY)
+
+    # then
+    if expected == DONE:
+        entry = CampaignCost.objects.latest("id")
+        assert (response.status_code, response["Location"]) == (302, "/reports/cost/")
+        assert [row[0] for row in cost_state()] == [first_cost.pk, entry.pk]
+        assert (entry.campaign.code, str(entry.amount), entry.note, entry.created_by) == (
+            "webinar-1",
+            "1200.00",
+            "Invoice 7",
+            user,
+        )
+        return
+    if expected == LOGIN:
+        assert (response.status_code, response["Location"]) == (302, login_url(path))
+    else:
+        assert response.status_code == expected
+    assert (snapshot(scene), cost_state()) == (before, costs_before)
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "owner", "admin"])
+def test_get_on_the_cost_entry_endpoint_is_405(world, first_cost, persona):
+    before = cost_state()
+
+    response = client_for(world, persona).get(COST_NEW)
+
+    assert (response.status_code, response["Allow"]) == (405, "POST")
+    assert cost_state() == before

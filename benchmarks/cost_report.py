@@ -1,0 +1,283 @@
+"""The cost report benchmark: `accord.reports.cost.cost_report` over a month, a quarter and
+a year of a database holding N leads (two years of them) and M touchpoints.
+
+    python benchmarks/cost_report.py                          SQLite, 1,000,000 leads, 10,000,000 touchpoints
+    python benchmarks/cost_report.py --database postgres      needs PostgreSQL on 127.0.0.1:5432 (user postgres)
+    python benchmarks/cost_report.py --leads 100000 --touchpoints 0
+
+The database is fresh (SQLite: a temp dir; PostgreSQL: drops and re-creates
+`accord_bench_cost`), written in bulk, seeded: 200 campaigns over 9 channels (one blank),
+85% of the leads with a campaign (a few campaigns bring most), stage history like a real
+funnel (every lead created; 30% MQL, a tenth of them twice; 8% SQL with a deal; 3% won),
+and a cost entry per campaign and month plus a correction for one in ten. The report reads
+no touchpoint; they are there so the tables and indexes are as large as the bar says.
+Timed: each report (median of --repeat runs after one warm-up). Prints a table and writes
+benchmarks/results/cost-report-<database>.json.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from capture_load import git, machine_info  # noqa: E402
+
+END = datetime(2026, 7, 1, tzinfo=UTC)
+START = END - timedelta(days=730)
+DAY_US = 86_400_000_000
+CHANNELS = ["webinar", "paid_search", "events", "email", "social", "content", "partner", "direct", ""]
+PERIODS = {
+    "month (March 2026)": (date(2026, 3, 1), date(2026, 3, 31)),
+    "quarter (Q1 2026)": (date(2026, 1, 1), date(2026, 3, 31)),
+    "year (Jul 2025 – Jun 2026)": (date(2025, 7, 1), date(2026, 6, 30)),
+    "15 Feb – 15 Mar 2026 (prorated)": (date(2026, 2, 15), date(2026, 3, 15)),
+}
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/accord_bench_cost"
+
+
+def _database(kind: str) -> None:
+    if kind == "sqlite":
+        os.environ["ACCORD_HOME"] = tempfile.mkdtemp(prefix="accord-bench-cost-")
+        os.environ.pop("DATABASE_URL", None)
+        return
+    import psycopg
+
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS accord_bench_cost")
+        admin.execute("CREATE DATABASE accord_bench_cost")
+    os.environ["ACCORD_HOME"] = tempfile.mkdtemp(prefix="accord-bench-cost-")
+    os.environ["DATABASE_URL"] = POSTGRES_URL
+
+
+def _times(rng, base_us: np.ndarray, low_days: int, high_days: int) -> np.ndarray:
+    return base_us + rng.integers(low_days * DAY_US, high_days * DAY_US, len(base_us))
+
+
+def _utc(values: np.ndarray) -> pl.Series:
+    return pl.Series(values).cast(pl.Datetime("us", "UTC"))
+
+
+def build(leads: int, touchpoints: int, seed: int) -> dict:
+    """Write the history in bulk (COPY on PostgreSQL); returns what was written."""
+    from django.db import transaction
+
+    from accord.campaigns.models import Campaign, CampaignCost
+    from accord.core.bulk import insert_frame
+    from accord.crm.models import Lead, LeadEvent, Opportunity, OpportunityEvent, Touchpoint
+
+    rng = np.random.default_rng(seed)
+    campaigns = [
+        Campaign(code=f"c{i:03d}", name=f"Campaign {i}", channel=CHANNELS[i % len(CHANNELS)], budget=10_000 + i * 100)
+        for i in range(200)
+    ]
+    Campaign.objects.bulk_create(campaigns)
+    campaign_ids = np.array([c.pk for c in campaigns], dtype=np.int64)
+
+    start_us = int(START.timestamp() * 1e6)
+    created = np.sort(start_us + rng.integers(0, int((END - START).total_seconds() * 1e6), leads))
+    weights = 1 / np.arange(1, 201) ** 0.8
+    campaign = campaign_ids[rng.choice(200, leads, p=weights / weights.sum())]
+    with_campaign = rng.random(leads) < 0.85
+    ids_start = 1
+    lead_frame = pl.DataFrame(
+        {
+            "id": np.arange(ids_start, ids_start + leads, dtype=np.int64),
+            "email": [f"p{i}@co{i % 5000}.example" for i in range(leads)],
+            "campaign_id": pl.Series(np.where(with_campaign, campaign, 0)).replace(0, None),
+            "stage": "lead",
+            "stage_changed_at": _utc(created),
+            "created_at": _utc(created),
+            "updated_at": _utc(created),
+        }
+    )
+    keys = lead_frame["id"].to_numpy()
+    mql = rng.random(leads) < 0.30
+    twice = mql & (rng.random(leads) < 0.10)
+    sql = mql & (rng.random(leads) < 0.27)
+    won = sql & (rng.random(leads) < 0.375)
+    mql_at = _times(rng, created, 0, 30)
+    sql_at = _times(rng, mql_at, 1, 20)
+    won_at = _times(rng, sql_at, 5, 60)
+
+    def events(mask, kind, to_stage, at, from_stage=""):
+        return pl.DataFrame(
+            {
+                "lead_id": keys[mask],
+                "kind": kind,
+                "from_stage": from_stage,
+                "to_stage": to_stage,
+                "occurred_at": _utc(at[mask]),
+            }
+        )
+
+    every = np.ones(leads, dtype=bool)
+    event_frame = pl.concat(
+        [
+            events(every, "created", "", created),
+            events(mql, "stage", "mql", mql_at, "lead"),
+            events(twice, "stage", "mql", _times(rng, mql_at, 40, 90), "recycled"),
+            events(sql, "stage", "sql", sql_at, "sal"),
+            events(won, "stage", "customer", won_at, "sql"),
+        ]
+    )
+    deal_leads = keys[sql]
+    deals = pl.DataFrame(
+        {
+            "id": np.arange(1, len(deal_leads) + 1, dtype=np.int64),
+            "name": "Deal",
+            "lead_id": deal_leads,
+            "amount": pl.Series(rng.integers(1_000, 50_000, len(deal_leads)).astype(np.float64)).cast(
+                pl.Decimal(14, 2)
+            ),
+            "status": pl.Series(np.where(won[sql], "won", "open")),
+            "created_at": _utc(sql_at[sql]),
+            "closed_at": pl.Series(np.where(won[sql], won_at[sql], 0)).replace(0, None).cast(pl.Datetime("us", "UTC")),
+        }
+    )
+    deal_events = pl.concat(
+        [
+            deals.select(
+                pl.col("id").alias("opportunity_id"),
+                pl.lit("created").alias("kind"),
+                pl.lit("open").alias("status"),
+                "amount",
+                pl.col("created_at").alias("occurred_at"),
+            ),
+            deals.filter(pl.col("status") == "won").select(
+                pl.col("id").alias("opportunity_id"),
+                pl.lit("won").alias("kind"),
+                pl.lit("won").alias("status"),
+                "amount",
+                pl.col("closed_at").alias("occurred_at"),
+            ),
+        ]
+    )
+    months = [date(2024 + (6 + m) // 12, (6 + m) % 12 + 1, 1) for m in range(24)]
+    cost_campaign = np.repeat(campaign_ids, len(months))
+    cost_month = np.tile(np.array(months, dtype="datetime64[D]"), len(campaign_ids))
+    amount = rng.integers(500, 20_000, len(cost_campaign)).astype(np.float64)
+    corrected = rng.random(len(cost_campaign)) < 0.10
+    costs = pl.DataFrame(
+        {
+            "campaign_id": np.concatenate([cost_campaign, cost_campaign[corrected]]),
+            "month": pl.Series(np.concatenate([cost_month, cost_month[corrected]])).cast(pl.Date),
+            "amount": pl.Series(np.concatenate([amount, -np.floor(amount[corrected] / 10)])).cast(pl.Decimal(12, 2)),
+            "created_at": _utc(np.full(len(cost_campaign) + int(corrected.sum()), int(END.timestamp() * 1e6))),
+        }
+    )
+    written = {}
+    with transaction.atomic():
+        written["leads"] = insert_frame(Lead, lead_frame)
+        written["lead_events"] = insert_frame(LeadEvent, event_frame)
+        written["opportunities"] = insert_frame(Opportunity, deals)
+        written["opportunity_events"] = insert_frame(OpportunityEvent, deal_events)
+        written["cost_entries"] = insert_frame(CampaignCost, costs)
+    written["touchpoints"] = 0
+    chunk = 2_000_000
+    for first in range(0, touchpoints, chunk):
+        size = min(chunk, touchpoints - first)
+        owner = rng.integers(0, leads, size)
+        touches = pl.DataFrame(
+            {
+                "lead_id": keys[owner],
+                "type": pl.Series(rng.choice(["page_view", "email_open", "form_fill"], size)),
+                "occurred_at": _utc(_times(rng, created[owner], 0, 180)),
+                "created_at": _utc(created[owner]),
+                "row_key": np.arange(first, first + size, dtype=np.int64),
+            }
+        )
+        with transaction.atomic():
+            written["touchpoints"] += insert_frame(Touchpoint, touches)
+    return written
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--touchpoints", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    target = args.json or HERE / "results" / f"cost-report-{args.database}.json"
+
+    _database(args.database)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accord.reports.cost import cost_report
+
+    call_command("migrate", interactive=False, verbosity=0)
+    began = time.perf_counter()
+    written = build(args.leads, args.touchpoints, args.seed)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"wrote {written} in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+
+    results = []
+    for label, (date_from, date_to) in PERIODS.items():
+        for by in ("campaign", "channel"):
+            report = cost_report(date_from=date_from, date_to=date_to, by=by)  # warm-up
+            runs = []
+            for _ in range(args.repeat):
+                wall = time.perf_counter()
+                report = cost_report(date_from=date_from, date_to=date_to, by=by)
+                runs.append(time.perf_counter() - wall)
+            total = report.total
+            results.append(
+                {
+                    "period": label,
+                    "by": by,
+                    "rows": len(report.rows),
+                    "leads": total.counts["leads"],
+                    "mqls": total.counts["mqls"],
+                    "customers": total.counts["customers"],
+                    "cost": float(total.cost),
+                    "runs_s": [round(r, 3) for r in runs],
+                    "median_s": round(statistics.median(runs), 3),
+                }
+            )
+    outcome = {
+        "benchmark": "cost-report",
+        "database": args.database,
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "machine": machine_info(),
+        "parameters": vars(args) | {"json": str(target)},
+        "written": written,
+        "reports": results,
+        "bar_under_1_s": all(r["median_s"] < 1 for r in results),
+    }
+    print(f"\ncost report on {args.database}: {written['leads']:,} leads, {written['touchpoints']:,} touchpoints, "
+          f"{written['lead_events']:,} lead events, {written['opportunities']:,} deals")  # fmt: skip
+    print(f"{'period':<34} {'by':<9} {'rows':>5} {'leads':>9} {'MQLs':>8} {'median s':>9}")
+    for r in results:
+        print(f"{r['period']:<34} {r['by']:<9} {r['rows']:>5} {r['leads']:>9,} {r['mqls']:>8,} {r['median_s']:>9.3f}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(outcome, indent=2) + "\n")
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
