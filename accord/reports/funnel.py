@@ -13,7 +13,7 @@ import polars as pl
 from accord.core.bulk import frame_of
 from accord.crm.models import Lead, LeadEvent, Stage
 from accord.reports.groups import group_check, group_labels, group_value
-from accord.reports.selectors import change, comparison_period, period_bounds, rate
+from accord.reports.selectors import ComparedReport, change, comparison_period, period_bounds, rate
 
 FUNNEL_STEPS = (Stage.MQL, Stage.SAL, Stage.SQL, Stage.CUSTOMER)
 SIDE_EXITS = (Stage.RECYCLED, Stage.DISQUALIFIED)
@@ -49,26 +49,8 @@ class FunnelRow:
         return {"group": self.group, **self.measures(), "previous": self.previous.measures(), "change": self.change()}
 
 
-@dataclass(slots=True)
-class Funnel:
-    date_from: date
-    date_to: date
-    by: str | None
-    compare: str
-    compare_from: date | None
-    compare_to: date | None
-    rows: list[FunnelRow]  # per group, then the total named "All"
-
-    def as_dict(self) -> dict:
-        return {
-            "from": self.date_from.isoformat(),
-            "to": self.date_to.isoformat(),
-            "by": self.by,
-            "compare": self.compare,
-            "compare_from": self.compare_from.isoformat() if self.compare_from else None,
-            "compare_to": self.compare_to.isoformat() if self.compare_to else None,
-            "rows": [row.as_dict() for row in self.rows],
-        }
+class Funnel(ComparedReport):
+    rows: list[FunnelRow]
 
 
 def _conversions(leads: int, reached: dict[str, int]) -> dict[str, float | None]:

@@ -2,6 +2,7 @@
 it. Reports read the append-only lead events, never the leads' current stage, so a past
 period gives the same answer tomorrow as today."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import polars as pl
@@ -38,6 +39,31 @@ COMPARISONS = ("previous", "year", "none")
 def _year_earlier(day: date) -> date:
     """The same date a year earlier; 29 February becomes 28 February."""
     return day.replace(year=day.year - 1, day=28 if (day.month, day.day) == (2, 29) else day.day)
+
+
+@dataclass(slots=True)
+class ComparedReport:
+    """A report's rows over a period, grouped `by`, each with the same numbers for the
+    comparison period when there is one (the funnel, velocity)."""
+
+    date_from: date
+    date_to: date
+    by: str | None
+    compare: str
+    compare_from: date | None
+    compare_to: date | None
+    rows: list  # per group, then the total named "All"; each row has as_dict()
+
+    def as_dict(self) -> dict:
+        return {
+            "from": self.date_from.isoformat(),
+            "to": self.date_to.isoformat(),
+            "by": self.by,
+            "compare": self.compare,
+            "compare_from": self.compare_from.isoformat() if self.compare_from else None,
+            "compare_to": self.compare_to.isoformat() if self.compare_to else None,
+            "rows": [row.as_dict() for row in self.rows],
+        }
 
 
 def comparison_period(date_from: date, date_to: date, compare: str) -> tuple[date, date] | None:

@@ -26,7 +26,7 @@ import polars as pl
 from accord.core.bulk import UTC_DATETIME, frame_of, values_in
 from accord.crm.models import Lead, LeadEvent, Stage
 from accord.reports.groups import group_check, group_labels, group_value
-from accord.reports.selectors import change, comparison_period, period_bounds, quantile
+from accord.reports.selectors import ComparedReport, change, comparison_period, period_bounds, quantile
 
 STAGES = (Stage.SUBSCRIBER.value, Stage.LEAD.value, Stage.MQL.value, Stage.SAL.value, Stage.SQL.value)
 MEASURES = (*STAGES, "lead_to_customer")
@@ -77,26 +77,8 @@ class VelocityRow:
         return {"group": self.group, **self.measures(), "previous": self.previous.measures(), "change": self.change()}
 
 
-@dataclass(slots=True)
-class Velocity:
-    date_from: date
-    date_to: date
-    by: str | None
-    compare: str
-    compare_from: date | None
-    compare_to: date | None
-    rows: list[VelocityRow]  # per group, then the total named "All"
-
-    def as_dict(self) -> dict:
-        return {
-            "from": self.date_from.isoformat(),
-            "to": self.date_to.isoformat(),
-            "by": self.by,
-            "compare": self.compare,
-            "compare_from": self.compare_from.isoformat() if self.compare_from else None,
-            "compare_to": self.compare_to.isoformat() if self.compare_to else None,
-            "rows": [row.as_dict() for row in self.rows],
-        }
+class Velocity(ComparedReport):
+    rows: list[VelocityRow]
 
 
 def durations_frame(start: datetime, end: datetime) -> pl.DataFrame:
