@@ -41,7 +41,7 @@ def test_refused_and_bad_input_write_nothing(world, history):  # noqa: F811
 
     bad = run("goal", "set", *Q2, "--revenue", "many", "--by", world.admin.email)
     assert bad.exit_code == 1
-    assert "revenue: 'many' is not an amount." in bad.output
+    assert "revenue: 'many' is not an amount; write it like 1234.50." in bad.output
     assert not RevenueGoal.objects.exists()
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,13 @@ from django.utils import timezone
 from accord.campaigns.models import Campaign, CampaignCost
 from accord.campaigns.policies import require_can_record_costs
 from accord.core.errors import DomainError, InvalidInput, NotFound
+from accord.core.text import parse_amount
 from accord.imports.reader import CsvSource
 from accord.people.models import User
 
 MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
 # Entries are stored with 12 digits, 2 after the point; a month's cost beyond ten billion is a typo.
 AMOUNT_LIMIT = Decimal("10000000000")
-CENT = Decimal("0.01")
 NOTE_LIMIT = CampaignCost._meta.get_field("note").max_length
 FILE_COLUMNS = ("campaign", "month", "amount", "note")
 REQUIRED_COLUMNS = ("campaign", "month", "amount")
@@ -82,20 +82,7 @@ def month_parse(value: Any, *, field: str = "month") -> date:
 
 
 def _amount_parse(value: Any) -> Decimal:
-    text = str(value if value is not None else "").strip()
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"'{text}' is not an amount; write it like 1234.50.", field="amount") from None
-    if not amount.is_finite():
-        raise InvalidInput(f"'{text}' is not an amount; write it like 1234.50.", field="amount")
-    if abs(amount) >= AMOUNT_LIMIT:
-        raise InvalidInput("An amount is below 10,000,000,000 either way.", field="amount")
-    if amount == 0:
-        raise InvalidInput("An amount of 0 records nothing.", field="amount")
-    if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
-        raise InvalidInput("An amount has at most two decimal places (cents).", field="amount")
-    return amount.quantize(CENT)
+    return parse_amount(value, field="amount", below=AMOUNT_LIMIT, signed=True, nonzero=True)
 
 
 def _note_clean(value: Any) -> str:

@@ -8,7 +8,7 @@ to now.
 
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,7 +19,7 @@ from django_countries import countries
 
 from accord.campaigns.models import Campaign
 from accord.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from accord.core.text import FREE_MAIL_DOMAINS, email_domain, normalize_email
+from accord.core.text import FREE_MAIL_DOMAINS, email_domain, normalize_email, parse_amount
 from accord.crm import policies
 from accord.crm.events import deal_event_record, event_record, stage_change
 from accord.crm.models import (
@@ -528,15 +528,7 @@ def lead_assign(
 
 # --- opportunities ----------------------------------------------------------------------
 
-
-def _parse_amount(amount: Any) -> Decimal:
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(f"'{amount}' is not an amount.", field="amount") from None
-    if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
-        raise InvalidInput("The amount is 0 or more and below 1,000,000,000,000.", field="amount")
-    return value.quantize(Decimal("0.01"))
+AMOUNT_LIMIT = Decimal("1e12")  # the column's 14 digits, 2 of them cents
 
 
 def opportunity_create(
@@ -551,7 +543,7 @@ def opportunity_create(
 ) -> Opportunity:
     """Convert a lead into a deal (→ sql). Converting an MQL accepts it on the way."""
     at = at or timezone.now()
-    value = _parse_amount(amount)
+    value = parse_amount(amount, field="amount", below=AMOUNT_LIMIT)
     name = (name or "").strip()
     _check_length(Opportunity, "name", name)
     stage_obj = None

@@ -22,7 +22,7 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from accord.core.bulk import UTC_DATETIME, frame_of, values_in
 from accord.core.errors import InvalidInput
+from accord.core.text import parse_amount
 from accord.crm.models import LeadEvent, Opportunity, Stage
 from accord.people.models import Role, User
 from accord.reports import policies
@@ -38,7 +39,6 @@ from accord.reports.models import CompensationPolicy, default_currency
 from accord.reports.selectors import period_bounds
 from accord.reports.sla import OUTCOMES, handoffs_frame
 
-CENT = Decimal("0.01")
 AMOUNT_LIMIT = Decimal("1e9")
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 COUNTS = ("handed_over", *OUTCOMES, "won")
@@ -49,15 +49,7 @@ AMOUNTS = ("reward", "penalty", "bonus", "total")
 
 
 def _amount(value: Any, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(f"'{value}' is not an amount.", field=field) from None
-    if not amount.is_finite() or amount < 0 or amount >= AMOUNT_LIMIT:
-        raise InvalidInput("An amount is 0 or more and below 1,000,000,000.", field=field)
-    if amount != amount.quantize(CENT):
-        raise InvalidInput("An amount has at most two decimals.", field=field)
-    return amount.quantize(CENT).copy_abs()  # copy_abs: "-0" is 0.00
+    return parse_amount(value, field=field, below=AMOUNT_LIMIT)
 
 
 def _currency(value: Any) -> str:

@@ -22,13 +22,14 @@ deals are those its members own.
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
 from accord.core.errors import InvalidInput, NotFound
+from accord.core.text import parse_amount
 from accord.crm.models import Lead, LeadEvent, OpportunityEvent, Stage
 from accord.people.models import Team, User
 from accord.reports import deals, policies
@@ -214,12 +215,7 @@ def goal_set(
     again for the same period and team replaces it."""
     if date_to < date_from:
         raise InvalidInput("'to' is before 'from'.", field="to")
-    try:
-        amount = Decimal(str(revenue)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(f"'{revenue}' is not an amount.", field="revenue") from None
-    if not amount.is_finite() or amount <= 0 or amount >= Decimal("1e12"):
-        raise InvalidInput("The revenue goal is above 0 and below 1,000,000,000,000.", field="revenue")
+    amount = parse_amount(revenue, field="revenue", below=Decimal("1e12"), nonzero=True)
     if not isinstance(lookback_months, int) or not 1 <= lookback_months <= MAX_LOOKBACK:
         raise InvalidInput(f"Look back 1 to {MAX_LOOKBACK} months.", field="lookback_months")
     code = (currency or "").strip().upper()

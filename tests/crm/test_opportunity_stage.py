@@ -81,3 +81,23 @@ def test_stage_page_action(world, client, deal):
     client.force_login(world.marketer)
     assert client.post(f"/opportunities/{deal.pk}/stage/", {"sales_stage": "Demo"}).status_code == 403
     assert Opportunity.objects.get().sales_stage.name == "Negotiation"
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("12.345", "An amount has at most two decimal places (cents)."),
+        ("-1", "An amount is 0 or more and below 1,000,000,000,000."),
+        ("lots", "'lots' is not an amount; write it like 1234.50."),
+    ],
+)
+def test_a_deal_amount_is_refused_by_name_not_rounded(world, amount, message):
+    lead, _ = services.lead_capture(data=QUALIFIABLE, acting_user=world.marketer, at=MONDAY_10)
+    services.touchpoint_record(lead_id=lead.pk, type="content_download", acting_user=world.marketer, at=MONDAY_10)
+    lead = Lead.objects.get(pk=lead.pk)
+
+    with pytest.raises(InvalidInput) as error:
+        services.opportunity_create(lead_id=lead.pk, acting_user=lead.owner, amount=amount, at=MONDAY_10)
+
+    assert (error.value.field, error.value.message) == ("amount", message)
+    assert not Opportunity.objects.exists()

@@ -102,7 +102,7 @@ def test_an_admin_adds_a_version_and_returns_to_the_period(world):
     [
         ({"reward_on_time": "-1"}, "reward_on_time", "An amount is 0 or more and below 1,000,000,000."),
         ({"bonus_won": "1000000000"}, "bonus_won", "An amount is 0 or more and below 1,000,000,000."),
-        ({"penalty_ignored": "4.555"}, "penalty_ignored", "An amount has at most two decimals."),
+        ({"penalty_ignored": "4.555"}, "penalty_ignored", "An amount has at most two decimal places (cents)."),
         ({"currency": "E1R"}, "currency", "&#x27;E1R&#x27; is not a currency: give its three-letter ISO 4217 code"),
     ],
 )
