@@ -15,14 +15,11 @@ three policy versions. Timed: each report (median of --repeat runs after one war
 Prints a table and writes benchmarks/results/compensation-report-<database>.json.
 """
 
-import argparse
 import json
-import os
-import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,34 +29,25 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from capture_load import git, machine_info  # noqa: E402
+from report_bench import (  # noqa: E402
+    DAY_US,
+    HOUR_US,
+    analyze,
+    command_line,
+    django_on_fresh_database,
+    median,
+    timed,
+    utc,
+    write_touchpoints,
+)
 
 END = datetime(2026, 7, 1, tzinfo=UTC)
 START = END - timedelta(days=730)
-HOUR_US = 3_600_000_000
-DAY_US = 24 * HOUR_US
 PERIODS = {
     "month (March 2026)": (date(2026, 3, 1), date(2026, 3, 31)),
     "quarter (Q1 2026)": (date(2026, 1, 1), date(2026, 3, 31)),
     "year (Jul 2025 – Jun 2026)": (date(2025, 7, 1), date(2026, 6, 30)),
 }
-DATABASE_NAME = "accord_bench_compensation"
-
-
-def _database(kind: str) -> None:
-    os.environ["ACCORD_HOME"] = tempfile.mkdtemp(prefix="accord-bench-compensation-")
-    if kind == "sqlite":
-        os.environ.pop("DATABASE_URL", None)
-        return
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME}")
-        admin.execute(f"CREATE DATABASE {DATABASE_NAME}")
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE_NAME}"
-
-
-def _utc(values: np.ndarray) -> pl.Series:
-    return pl.Series(values).cast(pl.Datetime("us", "UTC"))
 
 
 def build(leads: int, touchpoints: int, seed: int) -> dict:
@@ -67,7 +55,7 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
     from django.db import transaction
 
     from accord.core.bulk import insert_frame
-    from accord.crm.models import Lead, LeadEvent, Opportunity, Touchpoint
+    from accord.crm.models import Lead, LeadEvent, Opportunity
     from accord.people.models import Role, Team, User
     from accord.reports.compensation import policy_create
     from accord.routing.models import SlaClock
@@ -96,9 +84,9 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
             "id": keys,
             "email": [f"p{i}@co{i % 5000}.example" for i in range(leads)],
             "stage": "lead",
-            "stage_changed_at": _utc(created),
-            "created_at": _utc(created),
-            "updated_at": _utc(created),
+            "stage_changed_at": utc(created),
+            "created_at": utc(created),
+            "updated_at": utc(created),
         }
     )
     handed = rng.random(leads) < 0.30
@@ -125,9 +113,9 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
                 "rep_id": rep[mask],
                 "team_id": pl.Series([team_of[r] for r in rep[mask]], dtype=pl.Int64),
                 "business_hours": 4.0,
-                "started_at": _utc(start[mask]),
-                "due_at": _utc(start[mask] + 4 * HOUR_US),
-                "stopped_at": _utc(np.where(result[mask] == "", 0, stop[mask])).replace(
+                "started_at": utc(start[mask]),
+                "due_at": utc(start[mask] + 4 * HOUR_US),
+                "stopped_at": utc(np.where(result[mask] == "", 0, stop[mask])).replace(
                     datetime(1970, 1, 1, tzinfo=UTC), None
                 ),
                 "outcome": pl.Series(result[mask]),
@@ -149,7 +137,7 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
             "owner_id": rep[converted],
             "amount": pl.Series(np.full(len(deal_ids), 1000.0)).cast(pl.Decimal(14, 2)),
             "status": pl.Series(np.where(won[converted] & ~reopened[converted], "won", "open")),
-            "created_at": _utc(converted_at[converted]),
+            "created_at": utc(converted_at[converted]),
         }
     )
 
@@ -161,14 +149,14 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
                 "kind": "stage",
                 "from_stage": from_stage,
                 "to_stage": to_stage,
-                "occurred_at": _utc(at[mask]),
+                "occurred_at": utc(at[mask]),
                 "data": data,
             }
         )
 
     event_frame = pl.concat(
         [
-            pl.DataFrame({"lead_id": keys, "kind": "created", "occurred_at": _utc(created), "data": "{}"}),
+            pl.DataFrame({"lead_id": keys, "kind": "created", "occurred_at": utc(created), "data": "{}"}),
             stage(handed, "lead", "mql", started),
             stage(accepted, "mql", "sal", stopped),
             stage(handed & (outcome == "rejected"), "mql", "recycled", stopped),
@@ -185,73 +173,32 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
         written["lead_events"] = insert_frame(LeadEvent, event_frame)
         written["sla_clocks"] = insert_frame(SlaClock, clock_frame)
         written["opportunities"] = insert_frame(Opportunity, deals)
-    written["touchpoints"] = 0
-    chunk = 2_000_000
-    for first in range(0, touchpoints, chunk):
-        size = min(chunk, touchpoints - first)
-        owner = rng.integers(0, leads, size)
-        touches = pl.DataFrame(
-            {
-                "lead_id": keys[owner],
-                "type": pl.Series(rng.choice(["page_view", "email_open", "form_fill"], size)),
-                "occurred_at": _utc(created[owner] + rng.integers(0, 180 * DAY_US, size)),
-                "created_at": _utc(created[owner]),
-                "row_key": np.arange(first, first + size, dtype=np.int64),
-            }
-        )
-        with transaction.atomic():
-            written["touchpoints"] += insert_frame(Touchpoint, touches)
+    written["touchpoints"] = write_touchpoints(rng, keys, created, touchpoints)
     return written
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--leads", type=int, default=1_000_000)
-    parser.add_argument("--touchpoints", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--json", type=Path, default=None)
-    args = parser.parse_args(argv)
-
-    _database(args.database)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
+    args = command_line(__doc__, argv)
+    django_on_fresh_database(args.database, "compensation")
     from accord.reports.compensation import compensation_report
 
-    call_command("migrate", interactive=False, verbosity=0)
     began = time.perf_counter()
     written = build(args.leads, args.touchpoints, args.seed)
     build_seconds = time.perf_counter() - began
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyze()
     print(f"Built in {build_seconds:,.0f} s: " + ", ".join(f"{name} {count:,}" for name, count in written.items()))
 
     results = []
     print(f"{'period':<28} {'median s':>9} {'min s':>7} {'hand-offs':>10} {'wins':>6} {'total':>14}")
     for name, (first, last) in PERIODS.items():
-        compensation_report(date_from=first, date_to=last)  # warm-up
-        seconds = []
-        for _ in range(args.repeat):
-            began = time.perf_counter()
-            report = compensation_report(date_from=first, date_to=last)
-            seconds.append(time.perf_counter() - began)
+        report, seconds = timed(partial(compensation_report, date_from=first, date_to=last), args.repeat)
         total = report.total
         results.append(
             {
                 "period": name,
                 "from": first.isoformat(),
                 "to": last.isoformat(),
-                "median_seconds": round(statistics.median(seconds), 3),
+                "median_seconds": median(seconds),
                 "min_seconds": round(min(seconds), 3),
                 "handed_over": total.counts["handed_over"],
                 "won": total.counts["won"],

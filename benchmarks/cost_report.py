@@ -15,12 +15,8 @@ Timed: each report (median of --repeat runs after one warm-up). Prints a table a
 benchmarks/results/cost-report-<database>.json.
 """
 
-import argparse
 import json
-import os
-import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,10 +28,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from capture_load import git, machine_info  # noqa: E402
+from report_bench import DAY_US, analyze, command_line, django_on_fresh_database, median, timed, utc, write_touchpoints  # noqa: E402
 
 END = datetime(2026, 7, 1, tzinfo=UTC)
 START = END - timedelta(days=730)
-DAY_US = 86_400_000_000
 CHANNELS = ["webinar", "paid_search", "events", "email", "social", "content", "partner", "direct", ""]
 PERIODS = {
     "month (March 2026)": (date(2026, 3, 1), date(2026, 3, 31)),
@@ -43,29 +39,10 @@ PERIODS = {
     "year (Jul 2025 – Jun 2026)": (date(2025, 7, 1), date(2026, 6, 30)),
     "15 Feb – 15 Mar 2026 (prorated)": (date(2026, 2, 15), date(2026, 3, 15)),
 }
-POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/accord_bench_cost"
-
-
-def _database(kind: str) -> None:
-    if kind == "sqlite":
-        os.environ["ACCORD_HOME"] = tempfile.mkdtemp(prefix="accord-bench-cost-")
-        os.environ.pop("DATABASE_URL", None)
-        return
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
-        admin.execute("DROP DATABASE IF EXISTS accord_bench_cost")
-        admin.execute("CREATE DATABASE accord_bench_cost")
-    os.environ["ACCORD_HOME"] = tempfile.mkdtemp(prefix="accord-bench-cost-")
-    os.environ["DATABASE_URL"] = POSTGRES_URL
 
 
 def _times(rng, base_us: np.ndarray, low_days: int, high_days: int) -> np.ndarray:
     return base_us + rng.integers(low_days * DAY_US, high_days * DAY_US, len(base_us))
-
-
-def _utc(values: np.ndarray) -> pl.Series:
-    return pl.Series(values).cast(pl.Datetime("us", "UTC"))
 
 
 def build(leads: int, touchpoints: int, seed: int) -> dict:
@@ -74,7 +51,7 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
 
     from accord.campaigns.models import Campaign, CampaignCost
     from accord.core.bulk import insert_frame
-    from accord.crm.models import Lead, LeadEvent, Opportunity, OpportunityEvent, Touchpoint
+    from accord.crm.models import Lead, LeadEvent, Opportunity, OpportunityEvent
 
     rng = np.random.default_rng(seed)
     campaigns = [
@@ -96,9 +73,9 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
             "email": [f"p{i}@co{i % 5000}.example" for i in range(leads)],
             "campaign_id": pl.Series(np.where(with_campaign, campaign, 0)).replace(0, None),
             "stage": "lead",
-            "stage_changed_at": _utc(created),
-            "created_at": _utc(created),
-            "updated_at": _utc(created),
+            "stage_changed_at": utc(created),
+            "created_at": utc(created),
+            "updated_at": utc(created),
         }
     )
     keys = lead_frame["id"].to_numpy()
@@ -117,7 +94,7 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
                 "kind": kind,
                 "from_stage": from_stage,
                 "to_stage": to_stage,
-                "occurred_at": _utc(at[mask]),
+                "occurred_at": utc(at[mask]),
             }
         )
 
@@ -141,7 +118,7 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
                 pl.Decimal(14, 2)
             ),
             "status": pl.Series(np.where(won[sql], "won", "open")),
-            "created_at": _utc(sql_at[sql]),
+            "created_at": utc(sql_at[sql]),
             "closed_at": pl.Series(np.where(won[sql], won_at[sql], 0)).replace(0, None).cast(pl.Datetime("us", "UTC")),
         }
     )
@@ -173,7 +150,7 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
             "campaign_id": np.concatenate([cost_campaign, cost_campaign[corrected]]),
             "month": pl.Series(np.concatenate([cost_month, cost_month[corrected]])).cast(pl.Date),
             "amount": pl.Series(np.concatenate([amount, -np.floor(amount[corrected] / 10)])).cast(pl.Decimal(12, 2)),
-            "created_at": _utc(np.full(len(cost_campaign) + int(corrected.sum()), int(END.timestamp() * 1e6))),
+            "created_at": utc(np.full(len(cost_campaign) + int(corrected.sum()), int(END.timestamp() * 1e6))),
         }
     )
     written = {}
@@ -183,66 +160,27 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
         written["opportunities"] = insert_frame(Opportunity, deals)
         written["opportunity_events"] = insert_frame(OpportunityEvent, deal_events)
         written["cost_entries"] = insert_frame(CampaignCost, costs)
-    written["touchpoints"] = 0
-    chunk = 2_000_000
-    for first in range(0, touchpoints, chunk):
-        size = min(chunk, touchpoints - first)
-        owner = rng.integers(0, leads, size)
-        touches = pl.DataFrame(
-            {
-                "lead_id": keys[owner],
-                "type": pl.Series(rng.choice(["page_view", "email_open", "form_fill"], size)),
-                "occurred_at": _utc(_times(rng, created[owner], 0, 180)),
-                "created_at": _utc(created[owner]),
-                "row_key": np.arange(first, first + size, dtype=np.int64),
-            }
-        )
-        with transaction.atomic():
-            written["touchpoints"] += insert_frame(Touchpoint, touches)
+    written["touchpoints"] = write_touchpoints(rng, keys, created, touchpoints)
     return written
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--leads", type=int, default=1_000_000)
-    parser.add_argument("--touchpoints", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--json", type=Path, default=None)
-    args = parser.parse_args(argv)
+    args = command_line(__doc__, argv)
     target = args.json or HERE / "results" / f"cost-report-{args.database}.json"
-
-    _database(args.database)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
+    django_on_fresh_database(args.database, "cost")
     from accord.reports.cost import cost_report
 
-    call_command("migrate", interactive=False, verbosity=0)
     began = time.perf_counter()
     written = build(args.leads, args.touchpoints, args.seed)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyze()
     print(f"wrote {written} in {time.perf_counter() - began:.0f} s", file=sys.stderr)
 
     results = []
     for label, (date_from, date_to) in PERIODS.items():
         for by in ("campaign", "channel"):
-            report = cost_report(date_from=date_from, date_to=date_to, by=by)  # warm-up
-            runs = []
-            for _ in range(args.repeat):
-                wall = time.perf_counter()
-                report = cost_report(date_from=date_from, date_to=date_to, by=by)
-                runs.append(time.perf_counter() - wall)
+            report, runs = timed(
+                lambda f=date_from, t=date_to, b=by: cost_report(date_from=f, date_to=t, by=b), args.repeat
+            )
             total = report.total
             results.append(
                 {
@@ -254,7 +192,7 @@ def main(argv=None) -> int:
                     "customers": total.counts["customers"],
                     "cost": float(total.cost),
                     "runs_s": [round(r, 3) for r in runs],
-                    "median_s": round(statistics.median(runs), 3),
+                    "median_s": median(runs),
                 }
             )
     outcome = {

@@ -14,14 +14,11 @@ PostgreSQL: drops and re-creates `accord_bench_wins`). Timed: the feed of each p
 benchmarks/results/wins-feed-<database>.json.
 """
 
-import argparse
 import json
-import os
-import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +29,7 @@ sys.path.insert(0, str(HERE))
 
 from capture_load import git, machine_info  # noqa: E402
 from cost_report import build  # noqa: E402
+from report_bench import HOUR_US, analyze, command_line, django_on_fresh_database, median, timed  # noqa: E402
 
 PERIODS = {
     "week (2–8 Mar 2026)": (date(2026, 3, 2), date(2026, 3, 8)),
@@ -39,21 +37,6 @@ PERIODS = {
     "quarter (Q1 2026)": (date(2026, 1, 1), date(2026, 3, 31)),
     "year (Jul 2025 – Jun 2026)": (date(2025, 7, 1), date(2026, 6, 30)),
 }
-POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/accord_bench_wins"
-HOUR_US = 3_600_000_000
-
-
-def _database(kind: str) -> None:
-    os.environ["ACCORD_HOME"] = tempfile.mkdtemp(prefix="accord-bench-wins-")
-    if kind == "sqlite":
-        os.environ.pop("DATABASE_URL", None)
-        return
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
-        admin.execute("DROP DATABASE IF EXISTS accord_bench_wins")
-        admin.execute("CREATE DATABASE accord_bench_wins")
-    os.environ["DATABASE_URL"] = POSTGRES_URL
 
 
 def accept_before_deals(seed: int) -> int:
@@ -90,42 +73,20 @@ def accept_before_deals(seed: int) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--leads", type=int, default=1_000_000)
-    parser.add_argument("--touchpoints", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--json", type=Path, default=None)
-    args = parser.parse_args(argv)
+    args = command_line(__doc__, argv)
     target = args.json or HERE / "results" / f"wins-feed-{args.database}.json"
-
-    _database(args.database)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
+    django_on_fresh_database(args.database, "wins")
     from accord.reports.wins import wins_feed
 
-    call_command("migrate", interactive=False, verbosity=0)
     began = time.perf_counter()
     written = build(args.leads, args.touchpoints, args.seed)
     written["acceptances"] = accept_before_deals(args.seed)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    analyze()
     print(f"wrote {written} in {time.perf_counter() - began:.0f} s", file=sys.stderr)
 
     results = []
     for label, (date_from, date_to) in PERIODS.items():
-        feed = wins_feed(date_from=date_from, date_to=date_to)  # warm-up
-        runs = []
-        for _ in range(args.repeat):
-            wall = time.perf_counter()
-            feed = wins_feed(date_from=date_from, date_to=date_to)
-            runs.append(time.perf_counter() - wall)
+        feed, runs = timed(partial(wins_feed, date_from=date_from, date_to=date_to), args.repeat)
         results.append(
             {
                 "period": label,
@@ -134,7 +95,7 @@ def main(argv=None) -> int:
                 "touchpoints": sum(row.touchpoints for row in feed.rows),
                 "with_sdr": sum(row.sdr is not None for row in feed.rows),
                 "runs_s": [round(r, 3) for r in runs],
-                "median_s": round(statistics.median(runs), 3),
+                "median_s": median(runs),
             }
         )
     outcome = {
