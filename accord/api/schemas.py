@@ -217,13 +217,18 @@ class FunnelRowOut(Schema):
     change: FunnelCountsOut | None = Field(None, description="This period less the comparison period")
 
 
-class FunnelOut(Schema):
+class ComparedOut(Schema):
+    """A report over a period with, unless compare=none, the comparison period beside it."""
+
     date_from: date = Field(alias="from")
     date_to: date = Field(alias="to")
     by: str | None
     compare: str
     compare_from: date | None
     compare_to: date | None
+
+
+class FunnelOut(ComparedOut):
     rows: list[FunnelRowOut]
 
 
@@ -242,28 +247,16 @@ class VelocityTimesOut(Schema):
     mql: DurationsOut
     sal: DurationsOut
     sql: DurationsOut
-    lead_to_customer: DurationsOut
-
-
-class VelocityRowOut(Schema):
-    group: str
-    subscriber: DurationsOut
-    lead: DurationsOut
-    mql: DurationsOut
-    sal: DurationsOut
-    sql: DurationsOut
     lead_to_customer: DurationsOut = Field(description="From the lead's creation to reaching customer")
+
+
+class VelocityRowOut(VelocityTimesOut):
+    group: str
     previous: VelocityTimesOut | None = Field(None, description="The comparison period; null with compare=none")
     change: VelocityTimesOut | None = Field(None, description="This period less the comparison period")
 
 
-class VelocityOut(Schema):
-    date_from: date = Field(alias="from")
-    date_to: date = Field(alias="to")
-    by: str | None
-    compare: str
-    compare_from: date | None
-    compare_to: date | None
+class VelocityOut(ComparedOut):
     rows: list[VelocityRowOut]
 
 
