@@ -12,7 +12,8 @@ import pytest
 from django.test import Client
 
 from accord.campaigns.models import Campaign
-from accord.crm.models import SalesStage
+from accord.crm import services
+from accord.crm.models import Lead, SalesStage
 from accord.definitions.models import LeadDefinition
 from accord.people.models import Role, Team, Territory, User
 from accord.people.services import token_create
@@ -57,6 +58,18 @@ QUALIFIABLE = {
     "country": "DE",
     "need": "Shared funnel",
 }
+
+
+def qualify(world, *, at: datetime | None = None, download_at: datetime | None = None, **overrides) -> Lead:
+    """Capture a lead (QUALIFIABLE, with `overrides`) at `at` and record a content download
+    at `download_at` (default: `at`): 30 fit + 20 engagement = 50 ≥ 50, so it becomes an
+    MQL and is routed then (Germany → EMEA, round-robin: rep, other_rep, rep, …). No time
+    given means now."""
+    lead, _ = services.lead_capture(data={**QUALIFIABLE, **overrides}, acting_user=world.marketer, at=at)
+    services.touchpoint_record(
+        lead_id=lead.pk, type="content_download", acting_user=world.marketer, at=download_at or at
+    )
+    return Lead.objects.get(pk=lead.pk)
 
 
 @pytest.fixture

@@ -1,24 +1,11 @@
 """Data for the browser tests, built through the services as the app itself would."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 
-from accord.crm import services
 from accord.crm.models import Lead
 from accord.routing.models import SlaClock
-from tests.conftest import QUALIFIABLE
-
-
-def qualify(world, *, at: datetime | None = None, download_at: datetime | None = None, **overrides) -> Lead:
-    """Capture a lead at `at` and record a content download at `download_at` (default: `at`):
-    30 fit + 20 engagement = 50 ≥ 50, so it becomes an MQL and is routed then (Germany →
-    EMEA, round-robin: rep, other_rep, rep, …). No time given means now."""
-    lead, _ = services.lead_capture(data={**QUALIFIABLE, **overrides}, acting_user=world.marketer, at=at)
-    services.touchpoint_record(
-        lead_id=lead.pk, type="content_download", acting_user=world.marketer, at=download_at or at
-    )
-    return Lead.objects.get(pk=lead.pk)
 
 
 def due_in(lead: Lead, delta: timedelta) -> None:

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accord.definitions.models import LeadDefinition
-from tests.browser.builders import qualify
+from tests.conftest import qualify
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accord.crm.models import LeadFeedback, Stage
-from tests.browser.builders import qualify
+from tests.conftest import qualify
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accord.crm import services
 from accord.crm.models import Stage
-from tests.browser.builders import qualify
+from tests.conftest import qualify
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from accord.crm.models import Lead, LeadEvent, Stage
 from accord.routing.models import SlaClock
-from tests.browser.builders import due_in, qualify
+from tests.browser.builders import due_in
+from tests.conftest import qualify
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

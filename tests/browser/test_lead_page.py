@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from accord.crm.models import Touchpoint
 from accord.routing.models import SlaClock
-from tests.browser.builders import qualify
+from tests.conftest import qualify
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -59,7 +59,7 @@ from accord.reports.compensation import (
     report_rows,
 )
 from accord.reports.models import CompensationPolicy
-from tests.conftest import QUALIFIABLE
+from tests.conftest import QUALIFIABLE, qualify
 
 MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31)}
 COUNTS = ("handed_over", "on_time", "late", "ignored", "reassigned", "waiting", "won")
@@ -111,11 +111,10 @@ def march(world, definition, policies):
 
     def hand_off(name: str, at: datetime, lead: Lead | None = None) -> Lead:
         if lead is None:
-            lead, _ = services.lead_capture(
-                data={**QUALIFIABLE, "email": f"{name}@bigco.example"}, acting_user=world.marketer, at=at
-            )
-        services.touchpoint_record(lead_id=lead.pk, type="content_download", acting_user=world.marketer, at=at)
-        lead.refresh_from_db()
+            lead = qualify(world, at=at, email=f"{name}@bigco.example")
+        else:
+            services.touchpoint_record(lead_id=lead.pk, type="content_download", acting_user=world.marketer, at=at)
+            lead.refresh_from_db()
         assert (lead.stage, lead.owner) == ("mql", rep), name
         return lead
 

@@ -26,7 +26,7 @@ from accord.crm import services
 from accord.crm.models import Lead
 from accord.reports.goal import goal_current, goal_plan, goal_set, months_before
 from accord.reports.models import RevenueGoal
-from tests.conftest import QUALIFIABLE
+from tests.conftest import qualify
 
 Q2 = {"date_from": date(2026, 4, 1), "date_to": date(2026, 6, 30)}
 
@@ -42,13 +42,12 @@ def history(world, definition):
     world.other_rep.is_out_of_office = True
     world.other_rep.save(update_fields=["is_out_of_office"])
 
-    def lead(name: str, at: datetime, qualify: bool) -> Lead:
-        data = {**QUALIFIABLE, "email": f"{name}@bigco.example"} if qualify else {"email": f"{name}@small.example"}
-        made, _ = services.lead_capture(data=data, acting_user=world.marketer, at=at)
-        if qualify:
-            services.touchpoint_record(lead_id=made.pk, type="content_download", acting_user=world.marketer, at=at)
-        made = Lead.objects.get(pk=made.pk)
-        assert (made.stage == "mql") == qualify, name
+    def lead(name: str, at: datetime, qualifies: bool) -> Lead:
+        if qualifies:
+            made = qualify(world, at=at, email=f"{name}@bigco.example")
+        else:
+            made, _ = services.lead_capture(data={"email": f"{name}@small.example"}, acting_user=world.marketer, at=at)
+        assert (made.stage == "mql") == qualifies, name
         return made
 
     qualified = [lead(f"q{i}", utc(1, 5), True) for i in range(5)]

@@ -35,10 +35,10 @@ import pytest
 
 from accord.core.errors import InvalidInput, InvalidTransition
 from accord.crm import services
-from accord.crm.models import Lead, OpportunityEvent
+from accord.crm.models import OpportunityEvent
 from accord.imports.services import import_run
 from accord.reports.pipeline import pipeline_report, sourcing_report
-from tests.conftest import QUALIFIABLE
+from tests.conftest import qualify
 
 MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31)}
 APRIL = {"date_from": date(2026, 4, 1), "date_to": date(2026, 4, 30)}
@@ -65,14 +65,10 @@ def deals(world, definition, tmp_path):
     world.other_rep.save(update_fields=["is_out_of_office"])
 
     def deal(name, source, created, amount, *, country="DE", campaign=None):
-        data = {**QUALIFIABLE, "email": f"{name}@bigco.example", "source": source, "country": country}
-        if campaign:
-            data["campaign"] = campaign
-        lead, _ = services.lead_capture(data=data, acting_user=world.marketer, at=created.replace(hour=8))
-        services.touchpoint_record(
-            lead_id=lead.pk, type="content_download", acting_user=world.marketer, at=created.replace(hour=8)
+        extra = {"campaign": campaign} if campaign else {}
+        lead = qualify(
+            world, at=created.replace(hour=8), email=f"{name}@bigco.example", source=source, country=country, **extra
         )
-        lead = Lead.objects.get(pk=lead.pk)
         assert lead.stage == "mql", name
         return services.opportunity_create(lead_id=lead.pk, acting_user=lead.owner, amount=amount, at=created)
 
