@@ -132,20 +132,21 @@ def update_frame(model: type[models.Model], frame: pl.DataFrame) -> int:
 def _stored_datetimes(queryset):
     """The same `values_list` with its datetime columns as SQLite stores them (text): the
     driver would otherwise parse each into a Python datetime, several microseconds a value,
-    for Polars to turn back into numbers."""
-    names = queryset.query.values_select
-    if not names:
+    for Polars to turn back into numbers. Annotations it selects stay where they were."""
+    query = queryset.query
+    if not query.values_select:
         return queryset
     columns = []
-    for name in names:
-        field = queryset.query.resolve_ref(name).output_field
-        if isinstance(field, models.DateTimeField):
+    for alias, source in query.selected.items():
+        if not isinstance(source, int):  # an annotation, selected by its name
+            columns.append(alias)
+            continue
+        name = query.values_select[source]
+        if isinstance(query.resolve_ref(name).output_field, models.DateTimeField):
             # Unary plus: SQLite's identity operator, which leaves no column type to convert by.
             columns.append(models.Func(models.F(name), template="+%(expressions)s", output_field=models.TextField()))
         else:
             columns.append(name)
-    if columns == list(names):
-        return queryset  # nothing to rewrite; rewriting would drop the expressions it selects
     return queryset.values_list(*columns)
 
 
