@@ -77,10 +77,10 @@ class Pipeline:
         }
 
 
-def _measures(start: datetime, end: datetime) -> pl.DataFrame:
-    """One row per (deal, measure) of the period: measure is created, open, won or lost;
-    `at` is when it was created, the period's end, or when it closed."""
-    history = deals.status_history(end)
+def _measures(start: datetime, end: datetime, history: pl.DataFrame) -> pl.DataFrame:
+    """One row per (deal, measure) of [start, end): measure is created, open, won or lost;
+    `at` is when it was created, the period's end, or when it closed. `history` is
+    `deals.status_history(end)`."""
     created = history.filter((pl.col("kind") == OpportunityEvent.Kind.CREATED.value) & (pl.col("at") >= start))
     last = deals.last_status(history)
     closed = last.filter((pl.col("status") != Opportunity.Status.OPEN.value) & (pl.col("at") >= start))
@@ -166,9 +166,9 @@ def pipeline_report(*, date_from: date, date_to: date, by: str | None = None) ->
     if by is not None and by not in GROUPS:
         raise InvalidInput(f"Group by one of: {', '.join(GROUPS)}.", field="by")
     start, end = period_bounds(date_from, date_to)
-    measures = _measures(start, end)
+    history = deals.status_history(end)
+    measures = _measures(start, end, history)
     if by == "month":
-        history = deals.status_history(end)
         month_open = [
             pl.DataFrame(
                 {"opportunity": deals.open_at(month_end, history), "measure": "open"},
@@ -198,7 +198,7 @@ def sourcing_report(*, date_from: date, date_to: date) -> Pipeline:
     MQL (a stage event to mql) at or before the deal was created; any other deal — one made
     from a lead sales found itself, or imported without a lead — is sales-sourced."""
     start, end = period_bounds(date_from, date_to)
-    frame = _grouped(_measures(start, end), None)
+    frame = _grouped(_measures(start, end, deals.status_history(end)), None)
     lead_ids = frame["lead"].drop_nulls().unique().to_list()
     handed = frame_of(
         LeadEvent.objects.filter(lead_id__in=values_in(lead_ids), kind=LeadEvent.Kind.STAGE, to_stage=Stage.MQL)
