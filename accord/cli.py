@@ -773,6 +773,40 @@ def report_sourcing(date_from, date_to, fmt) -> None:
         _pipeline_table(f"Marketing-sourced vs sales-sourced {result.date_from} – {result.date_to}", result)
 
 
+@report.command("dashboard")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@_compare
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_dashboard(date_from, date_to, compare, fmt) -> None:
+    """The executive dashboard: revenue, the funnel of the period's new leads, the hand-off
+    and cost — the handful of numbers the other reports give — beside the comparison
+    period, and the company's revenue goal paced."""
+    _setup()
+    from accord.core.errors import InvalidInput
+    from accord.reports.dashboard import ROW_COLUMNS, change_text, dashboard, figure_text, report_rows
+
+    try:
+        board = dashboard(date_from=date_from.date(), date_to=date_to.date(), compare=compare)
+    except InvalidInput as error:
+        _refuse(error)
+    if _report_as_file(fmt, board.as_dict(), ROW_COLUMNS, report_rows(board)):
+        return
+    title = f"Dashboard {board.date_from} – {board.date_to}"
+    click.echo(title + (f", beside {board.compare_from} – {board.compare_to}" if board.compare_from else ""))
+    for section in board.sections:
+        click.echo(f"\n{section.title}")
+        for figure in section.figures:
+            line = f"  {figure.label:<32}{figure_text(figure.value, figure.kind):>16}"
+            if board.compare_from:
+                moved = change_text(figure.change, figure.kind)
+                line += f"  {figure_text(figure.previous, figure.kind):>16}  {moved:>14}"
+            click.echo(line)
+    if board.goal is not None:
+        click.echo()
+        _goal_table(board.goal)
+
+
 def _goal_table(plan) -> None:
     goal = plan.goal
     team = goal.team.name if goal.team_id else "the company"
@@ -853,12 +887,6 @@ def goal_set(date_from, date_to, revenue, team, lookback_months, currency, actin
     except DomainError as error:
         _fail(error)
     _goal_table(goal_plan(made))
-
-
-def _refuse(error) -> None:
-    """Refused input: the message (naming the field) on standard error, exit status 2."""
-    click.echo(f"Error: {error.field + ': ' if error.field else ''}{error.message}", err=True)
-    sys.exit(2)
 
 
 def _money(value) -> str:

@@ -7,6 +7,7 @@ from pydantic import Field
 from accord.api.schemas import (
     CompensationOut,
     CostReportOut,
+    DashboardOut,
     ErrorOut,
     FunnelOut,
     GoalPlanOut,
@@ -18,7 +19,7 @@ from accord.api.schemas import (
     VelocityOut,
     WinsOut,
 )
-from accord.reports import goal, pipeline, sla
+from accord.reports import dashboard, goal, pipeline, sla
 from accord.reports.compensation import compensation_report_for
 from accord.reports.cost import cost_report_for
 from accord.reports.funnel import funnel_compared
@@ -194,6 +195,23 @@ def goal_report(request, query: Query[GoalQuery]):
     the actuals to date, the targets prorated to date and the pace."""
     found = goal.goal_get(date_from=query.date_from, date_to=query.date_to, team=query.team)
     return goal.goal_plan(found, today=query.today).as_dict()
+
+
+class DashboardQuery(PeriodQuery):
+    compare: Literal[COMPARISONS] = COMPARE  # type: ignore[valid-type]
+    today: date | None = Field(None, description="Pace the goal as of the end of this day (UTC); default today")
+
+
+@router.get("/dashboard", response={200: DashboardOut, **ERRORS}, by_alias=True)
+def dashboard_report(request, query: Query[DashboardQuery]):
+    """The executive dashboard: the handful of numbers the other reports give — revenue,
+    the funnel of the period's new leads, the hand-off and cost — each beside the
+    comparison period's with the change, and the company's revenue goal paced. Read-only,
+    for everyone signed in."""
+    board = dashboard.dashboard(
+        date_from=query.date_from, date_to=query.date_to, compare=query.compare, today=query.today
+    )
+    return board.as_dict()
 
 
 @router.get("/wins", response={200: WinsOut, **ERRORS}, by_alias=True)

@@ -778,6 +778,35 @@ class GoalPlanOut(Schema):
     missing: list[str] = Field(description="The rate the history could not give, where targets stop")
 
 
+class DashboardFigureOut(Schema):
+    key: str = Field(description="e.g. won_revenue, win_rate, on_time_rate, cost_per_sql")
+    label: str
+    kind: str = Field(description="count, money, rate (a share), days, hours or ratio")
+    report: str = Field(description="The report that explains it: pipeline, sourcing, funnel, sla or cost")
+    value: float | None
+    previous: float | None = Field(description="The comparison period's; null without one")
+    change: float | None = Field(description="value − previous (for a rate: the difference as a share)")
+    trend: str | None = Field(description="good, bad or flat, by which way is good news; null without a change")
+    better: str = Field(description="up or down: which way is good news")
+
+
+class DashboardSectionOut(Schema):
+    key: str = Field(description="revenue, funnel, handoff or cost")
+    title: str
+    figures: list[DashboardFigureOut]
+
+
+class DashboardOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    compare: str
+    compare_from: date | None
+    compare_to: date | None
+    currency: str = Field(description="The installation's currency (ACCORD_CURRENCY) for money figures")
+    sections: list[DashboardSectionOut]
+    goal: GoalPlanOut | None = Field(description="The company's revenue goal whose period holds `to`, paced")
+
+
 class GoalIn(Strict):
     date_from: date = Field(alias="from")
     date_to: date = Field(alias="to")

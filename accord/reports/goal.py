@@ -240,15 +240,18 @@ def goal_get(*, date_from: date, date_to: date, team: str | None = None) -> Reve
     return goal
 
 
+def goal_covering(day: date, team_id: int | None = None) -> RevenueGoal | None:
+    """The revenue goal of a team (None: the company's) whose period holds `day`; of
+    several, the shortest period (this month's before this year's), the latest set first."""
+    covering = RevenueGoal.objects.filter(date_from__lte=day, date_to__gte=day, team_id=team_id)
+    return min(covering.select_related("team"), key=lambda g: (g.date_to - g.date_from, -g.pk), default=None)
+
+
 def goal_current(user: User, today: date) -> RevenueGoal | None:
     """The goal a person's home page paces: their team's for a period covering today, else
-    the company's; of several, the shortest period (this month's before this year's)."""
-    covering = RevenueGoal.objects.filter(date_from__lte=today, date_to__gte=today).select_related("team")
-    for team_id in ([user.team_id] if user.team_id else []) + [None]:
-        found = sorted((g for g in covering if g.team_id == team_id), key=lambda g: (g.date_to - g.date_from, -g.pk))
-        if found:
-            return found[0]
-    return None
+    the company's."""
+    found = goal_covering(today, user.team_id) if user.team_id else None
+    return found or goal_covering(today)
 
 
 def goals_list() -> list[RevenueGoal]:

@@ -10,6 +10,7 @@ from accord.reports.policies import can_read_compensation
 
 # (url name, title, what it answers, who may read it: None for everyone signed in)
 REPORTS = (
+    ("dashboard", "Dashboard", "Revenue, funnel, hand-off and cost on one page, beside the previous period.", None),
     ("goal", "Revenue goal", "The shared goal as funnel targets, and both teams' pace against them.", None),
     ("sla_scorecard", "SLA scorecard", "Each hand-off's follow-up; marketing's MQLs against the commitment.", None),
     ("compensation", "Compensation", "Rewards, penalties and bonuses per rep, for payroll.", can_read_compensation),

@@ -4,6 +4,7 @@ from django.urls import path
 from accord.web import (
     compensation,
     cost,
+    dashboard,
     definitions,
     funnel,
     goal,
@@ -44,6 +45,7 @@ urlpatterns = [
         name="opportunity_reopen",
     ),
     path("reports/", hub.reports_hub, name="reports"),
+    path("reports/dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("reports/funnel/", funnel.funnel, name="funnel"),
     path("reports/velocity/", velocity.velocity, name="velocity"),
     path("reports/rejections/", reports.rejections, name="rejections"),

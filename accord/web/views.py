@@ -59,7 +59,7 @@ def home(request):
     if request.user.role in (Role.SALES_REP, Role.SALES_MANAGER):  # sales lands on what waits for it
         return redirect("inbox")
     if request.user.role == Role.EXECUTIVE:
-        return redirect("funnel")
+        return redirect("dashboard")
     return redirect("lead_list")
 
 

@@ -60,6 +60,7 @@ ENDPOINTS = {
     "sla_leads": ("GET", "/reports/sla/leads", {**PERIOD, "measure": "handed_over"}),
     "pipeline": ("GET", "/reports/pipeline", {**PERIOD, "by": "owner"}),
     "sourcing": ("GET", "/reports/sourcing", PERIOD),
+    "dashboard": ("GET", "/reports/dashboard", PERIOD),
     "set_goal": ("POST", "/goals", {**PERIOD, "revenue": "1000", "team": "EMEA"}),
     "list_goals": ("GET", "/goals", {}),
     "goal": ("GET", "/reports/goal", PERIOD),
@@ -90,6 +91,7 @@ MATRIX = {
     "sla_leads":          (401, 401, 401, 401, 403, 403, 200, 200, 403, 200, 200, 200, 200),
     "pipeline":           (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "sourcing":           (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "dashboard":          (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "set_goal":           (401, 401, 401, 401, 403, 403, 201, 403, 403, 403, 403, 201, 201),
     "list_goals":         (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "goal":               (401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -170,6 +172,9 @@ def assert_allowed_effect(endpoint: str, body: dict, scene) -> None:
             assert (body["by"], body["total"]["group"], body["total"]["won"]) == ("owner", "All", 0)
         case "sourcing":
             assert [row["group"] for row in body["rows"]] == ["marketing", "sales"]
+        case "dashboard":  # March beside February; the scene's one deal is open, nothing won
+            assert (body["compare_from"], body["sections"][0]["figures"][1]["key"]) == ("2026-02-01", "deals_won")
+            assert body["sections"][0]["figures"][1]["value"] == 0
         case "set_goal":
             assert (body["team"], body["revenue"], body["steps"][0]["target"]) == ("EMEA", 1000.0, 1000.0)
         case "list_goals" | "goal":

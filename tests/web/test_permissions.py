@@ -36,6 +36,7 @@ SLA = "/reports/sla/?date_from=2026-03-01&date_to=2026-03-31"
 SLA_LEADS = SLA.replace("/sla/", "/sla/leads/") + "&measure=handed_over"
 COMPENSATION = "/reports/compensation/?date_from=2026-03-01&date_to=2026-03-31"
 PIPELINE = "/reports/pipeline/?date_from=2026-03-01&date_to=2026-03-31&by=owner"
+DASHBOARD = "/reports/dashboard/?date_from=2026-03-01&date_to=2026-03-31&compare=previous"
 SOURCING = "/reports/sourcing/?date_from=2026-03-01&date_to=2026-03-31"
 GOAL = "/reports/goal/?date_from=2026-03-01&date_to=2026-03-31&team="
 WINS = "/reports/wins/?date_from=2026-03-01&date_to=2026-03-31"
@@ -82,6 +83,10 @@ GET_MATRIX = {
     PIPELINE + "&format=csv":
                              (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     SOURCING:                (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    DASHBOARD:               (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    DASHBOARD + "&format=csv":
+                             (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
+    "/reports/dashboard/":   (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     SOURCING + "&format=csv":
                              (LOGIN,       200,   200,   200,   200,   200,   200,   200,   200,   200),
     COMPENSATION:            (LOGIN,       200,   200,   200,   200,   200,   403,   403,   200,   200),
@@ -108,7 +113,7 @@ HOME_REDIRECTS = {
     "other_team_rep": "/inbox/",
     "marketing": "/leads/",
     "marketing_lead": "/leads/",
-    "executive": "/reports/funnel/",
+    "executive": "/reports/dashboard/",
     "admin": "/leads/",
 }
 
