@@ -13,7 +13,7 @@ def titles(html: str) -> list[str]:
 def test_a_rep_sees_compensation_and_not_rejections(world):
     html = client_for(world, "owner").get("/reports/").content.decode()
 
-    assert titles(html)[:3] == ["Revenue goal", "SLA scorecard", "Compensation"]
+    assert titles(html)[:4] == ["Dashboard", "Revenue goal", "SLA scorecard", "Compensation"]
     assert "Rejections" not in titles(html)
 
 
