@@ -72,6 +72,15 @@ def qualify(world, *, at: datetime | None = None, download_at: datetime | None =
     return Lead.objects.get(pk=lead.pk)
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_snapshots():
+    """Every test starts with an empty cache (the dashboard's snapshots live there, in a
+    directory of ACCORD_HOME that outlives a test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def definition(db) -> LeadDefinition:
     LeadDefinition.objects.filter(status="active").update(status="retired")

@@ -7,6 +7,7 @@ ACCORD_DEBUG    "1" for development.
 ACCORD_ALLOWED_HOSTS   comma-separated; default localhost only.
 ACCORD_EMAIL_URL       "console", "memory", "file" (default: ACCORD_HOME/sent-mail) or "smtp://host:port".
 ACCORD_CURRENCY        the currency of a new compensation policy when none is given (default EUR).
+ACCORD_DASHBOARD_FRESH_SECONDS  how old the dashboard page's figures may be (default 300).
 """
 
 import os
@@ -174,6 +175,16 @@ else:
 MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = os.environ.get("ACCORD_FROM_EMAIL", "accord@localhost")
 ACCORD_CURRENCY = os.environ.get("ACCORD_CURRENCY", "EUR").upper()
+# The dashboard page shows figures computed at most this many seconds ago (older ones are
+# shown while the worker computes them again); the API and command line compute them live.
+ACCORD_DASHBOARD_FRESH_SECONDS = int(os.environ.get("ACCORD_DASHBOARD_FRESH_SECONDS", "300"))
+# Shared by the web processes and the worker of one machine: the dashboard's snapshots.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(ACCORD_HOME / "cache"),
+    }
+}
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

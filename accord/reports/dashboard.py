@@ -21,11 +21,13 @@ Figures, in sections:
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
+from accord.core.tasks import enqueue_on_commit
 from accord.reports import cost, funnel, goal, pipeline, sla
 from accord.reports.backtest import measure_text
 from accord.reports.selectors import change, comparison_period, rate
@@ -225,6 +227,65 @@ def change_text(value, kind: str) -> str:
     if kind == "rate":
         return f"{sign}{abs(value) * 100:.1f} pts"
     return sign + figure_text(abs(value), kind)
+
+
+# --- the page's snapshots ------------------------------------------------------------
+#
+# Computing the dashboard reads five reports twice (the period and the one beside it): over
+# a large history that takes seconds, too long for a page opened many times a day. The
+# page shows a snapshot instead, computed at most ACCORD_DASHBOARD_FRESH_SECONDS ago, and
+# says when. An older snapshot is shown while the worker computes the next one (at most one
+# queued per dashboard); with none at all — the first visit — it is computed there and then.
+# Snapshots live in the cache shared by the web processes and the worker (settings.CACHES).
+
+KEEP_SECONDS = 7 * 86_400  # an older snapshot is not worth showing while the next is made
+
+
+@dataclass(slots=True)
+class Snapshot:
+    board: Dashboard
+    computed_at: datetime  # when its computation began: it holds everything written before
+    refreshing: bool  # older than fresh: the worker is computing the next one
+
+
+def _snapshot_key(date_from: date, date_to: date, compare: str, as_of: date) -> str:
+    return f"accord:dashboard:{date_from.isoformat()}:{date_to.isoformat()}:{compare}:{as_of.isoformat()}"
+
+
+def _as_of(date_to: date, today: date | None) -> date:
+    return min(today or timezone.now().date(), date_to)
+
+
+def dashboard_snapshot_store(*, date_from: date, date_to: date, compare: str, today: date | None = None) -> Snapshot:
+    """Compute the dashboard now and keep it as the snapshot the page shows."""
+    as_of = _as_of(date_to, today)
+    began = timezone.now()
+    board = dashboard(date_from=date_from, date_to=date_to, compare=compare, today=as_of)
+    key = _snapshot_key(date_from, date_to, compare, as_of)
+    cache.set(key, (board, began), timeout=KEEP_SECONDS)
+    cache.delete(f"{key}:refreshing")
+    return Snapshot(board, began, refreshing=False)
+
+
+def dashboard_snapshot(
+    *, date_from: date, date_to: date, compare: str = "previous", today: date | None = None
+) -> Snapshot:
+    """The dashboard as last computed, if no older than ACCORD_DASHBOARD_FRESH_SECONDS;
+    an older one while the worker computes it again; none yet: computed now."""
+    comparison_period(date_from, date_to, compare)  # bad input is refused before any lookup
+    as_of = _as_of(date_to, today)
+    key = _snapshot_key(date_from, date_to, compare, as_of)
+    found = cache.get(key)
+    if found is None:
+        return dashboard_snapshot_store(date_from=date_from, date_to=date_to, compare=compare, today=as_of)
+    board, computed_at = found
+    if timezone.now() - computed_at <= timedelta(seconds=settings.ACCORD_DASHBOARD_FRESH_SECONDS):
+        return Snapshot(board, computed_at, refreshing=False)
+    if cache.add(f"{key}:refreshing", True, timeout=600):  # one computation queued at a time
+        from accord.reports.tasks import dashboard_refresh
+
+        enqueue_on_commit(dashboard_refresh, date_from.isoformat(), date_to.isoformat(), compare, as_of.isoformat())
+    return Snapshot(board, computed_at, refreshing=True)
 
 
 # One flat row per figure, for CSV files and terminals (web and command line alike); then

@@ -14,3 +14,17 @@ def wins_digest_email(week_ending: str) -> int:
     is left alone), so a retry after a run that failed halfway sends the week again to
     those who already had it: django-tasks does not retry on its own."""
     return wins_digest_send(week_ending=date.fromisoformat(week_ending))
+
+
+@task()
+def dashboard_refresh(date_from: str, date_to: str, compare: str, today: str) -> None:
+    """Compute the dashboard of [date_from, date_to] again for the page's snapshot (ISO
+    dates). Idempotent: a second run stores the same figures, computed a little later."""
+    from accord.reports.dashboard import dashboard_snapshot_store
+
+    dashboard_snapshot_store(
+        date_from=date.fromisoformat(date_from),
+        date_to=date.fromisoformat(date_to),
+        compare=compare,
+        today=date.fromisoformat(today),
+    )

@@ -78,16 +78,23 @@ def _chart(board: dashboard.Dashboard) -> dict:
 @require_GET
 @login_required
 def dashboard_page(request):
-    """The dashboard of a period; opened without a query, this month beside the last."""
+    """The dashboard of a period, as last computed (`dashboard.dashboard_snapshot`; with
+    refresh=1, computed now); opened without a query, this month beside the last."""
     today = timezone.now().date()
     form = DashboardForm(request.GET or this_month(today))
-    board = None
+    board = snapshot = None
     if form.is_valid():
         data = form.cleaned_data
+        period = {"date_from": data["date_from"], "date_to": data["date_to"], "compare": data["compare"]}
         try:
-            board = dashboard.dashboard(date_from=data["date_from"], date_to=data["date_to"], compare=data["compare"])
+            if request.GET.get("refresh"):
+                snapshot = dashboard.dashboard_snapshot_store(**period)
+            else:
+                snapshot = dashboard.dashboard_snapshot(**period)
         except DomainError as error:
             _apply_error(form, error)
+        else:
+            board = snapshot.board
     if board and _wants_csv(request):
         return csv_response("dashboard.csv", dashboard.ROW_COLUMNS, dashboard.report_rows(board))
     query = {"date_from": board.date_from, "date_to": board.date_to, "compare": board.compare} if board else {}
@@ -97,6 +104,8 @@ def dashboard_page(request):
         {
             "form": form,
             "board": board,
+            "snapshot": snapshot,
+            "refresh_query": urlencode({**query, "refresh": "1"}),
             "sections": _tiles(board) if board else [],
             "chart": _chart(board) if board else None,
             "plan": board.goal if board else None,

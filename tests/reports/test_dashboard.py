@@ -34,12 +34,22 @@ ignored −1 (good); median hours +1.0 (slower: bad); win rate +1.0 (100 points,
 from datetime import UTC, date, datetime
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from accord.campaigns.services import campaign_cost_record
 from accord.core.errors import InvalidInput
 from accord.crm import services
 from accord.reports import goal
-from accord.reports.dashboard import ROW_COLUMNS, change_text, dashboard, figure_text, report_rows
+from accord.reports.dashboard import (
+    ROW_COLUMNS,
+    change_text,
+    dashboard,
+    dashboard_snapshot,
+    dashboard_snapshot_store,
+    figure_text,
+    report_rows,
+)
+from accord.reports.tasks import dashboard_refresh
 from tests.conftest import QUALIFIABLE, qualify
 
 MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31)}
@@ -213,3 +223,53 @@ def test_figure_text(value, kind, text):
 )
 def test_change_text(value, kind, text):
     assert change_text(value, kind) == text
+
+
+# --- the page's snapshots ---------------------------------------------------------------
+
+
+def test_a_snapshot_is_kept_while_fresh_and_recomputed_on_demand(history, world):
+    first = dashboard_snapshot(**MARCH, today=date(2026, 4, 15))
+    assert (first.refreshing, first.board.figure("leads").value) == (False, 4)
+
+    # Given a fifth lead created in March after the snapshot was taken
+    services.lead_capture(data={**QUALIFIABLE, "email": "l7@bigco.example"}, acting_user=world.marketer, at=utc(3, 6))
+
+    # Then a fresh snapshot still shows 4 leads, as of when it was computed
+    again = dashboard_snapshot(**MARCH, today=date(2026, 4, 15))
+    assert (again.board.figure("leads").value, again.computed_at) == (4, first.computed_at)
+    # and computing it now counts 5, which the next look shows
+    assert (
+        dashboard_snapshot_store(**MARCH, compare="previous", today=date(2026, 4, 15)).board.figure("leads").value == 5
+    )
+    assert dashboard_snapshot(**MARCH, today=date(2026, 4, 15)).board.figure("leads").value == 5
+
+
+def test_an_old_snapshot_is_shown_while_the_worker_computes_the_next(history, world, settings):
+    dashboard_snapshot(**MARCH, today=date(2026, 4, 15))
+    services.lead_capture(data={**QUALIFIABLE, "email": "l7@bigco.example"}, acting_user=world.marketer, at=utc(3, 6))
+    settings.ACCORD_DASHBOARD_FRESH_SECONDS = 0  # every snapshot is old
+
+    # When the page looks twice
+    shown = dashboard_snapshot(**MARCH, today=date(2026, 4, 15))
+    dashboard_snapshot(**MARCH, today=date(2026, 4, 15))
+
+    # Then it shows the old figures, and one computation — not two — is queued
+    assert (shown.refreshing, shown.board.figure("leads").value) == (True, 4)
+    queued = DBTaskResult.objects.filter(task_path="accord.reports.tasks.dashboard_refresh")
+    assert [row.args_kwargs["args"] for row in queued] == [["2026-03-01", "2026-03-31", "previous", "2026-03-31"]]
+    # When the worker runs it, the next look shows the five leads
+    dashboard_refresh.call(*queued.get().args_kwargs["args"])
+    settings.ACCORD_DASHBOARD_FRESH_SECONDS = 300
+    assert dashboard_snapshot(**MARCH, today=date(2026, 4, 15)).board.figure("leads").value == 5
+
+
+def test_a_snapshot_per_period_and_day_of_pacing(history):
+    march = dashboard_snapshot(**MARCH, today=date(2026, 4, 15))
+    february = dashboard_snapshot(date_from=date(2026, 2, 1), date_to=date(2026, 2, 28), today=date(2026, 4, 15))
+    unpaired = dashboard_snapshot(**MARCH, compare="none", today=date(2026, 4, 15))
+
+    assert (march.board.figure("leads").value, february.board.figure("leads").value) == (4, 2)
+    assert (march.board.compare, unpaired.board.compare) == ("previous", "none")
+    with pytest.raises(InvalidInput):
+        dashboard_snapshot(**MARCH, compare="decade")

@@ -3,7 +3,10 @@ tests/reports/test_dashboard.py (numbers worked out there), and the executive's 
 
 import csv
 import io
+from datetime import UTC, datetime
 
+from accord.crm import services
+from tests.conftest import QUALIFIABLE
 from tests.reports.test_dashboard import history  # noqa: F401 — the hand-built history
 from tests.web.conftest import client_for
 
@@ -67,3 +70,21 @@ def test_the_executive_lands_on_it(world):
     assert response["Location"] == "/reports/dashboard/"
     page = client_for(world, "executive").get("/reports/dashboard/").content.decode()
     assert 'aria-current="page">Dashboard</a>' in page
+
+
+def test_the_page_shows_a_snapshot_and_recomputes_on_demand(world, history):  # noqa: F811
+    executive = client_for(world, "executive")
+    first = executive.get("/reports/dashboard/", MARCH).content.decode()
+    assert '<dd class="tile-value">4</dd>' in tile(first, "leads")
+    assert "Figures as of " in first
+    assert '<a href="?date_from=2026-03-01&amp;date_to=2026-03-31&amp;compare=previous&amp;refresh=1">' in first
+
+    # Given a fifth lead created in March after the page was first opened
+    march_6 = datetime(2026, 3, 6, 10, tzinfo=UTC)
+    services.lead_capture(data={**QUALIFIABLE, "email": "l7@bigco.example"}, acting_user=world.marketer, at=march_6)
+
+    # Then the page still shows the snapshot, until someone asks to recompute it
+    kept = executive.get("/reports/dashboard/", MARCH).content.decode()
+    assert '<dd class="tile-value">4</dd>' in tile(kept, "leads")
+    fresh = executive.get("/reports/dashboard/", {**MARCH, "refresh": "1"}).content.decode()
+    assert '<dd class="tile-value">5</dd>' in tile(fresh, "leads")
