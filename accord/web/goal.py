@@ -98,6 +98,20 @@ def plan_rows(plan: goal.GoalPlan) -> list[dict]:
     return rows
 
 
+def _in_sentence(title: str) -> str:
+    """A rate's title inside a sentence: "the average deal", but "the MQL → SQL"."""
+    return title if title[1:2].isupper() else title[0].lower() + title[1:]
+
+
+def _plan_query(plan: goal.GoalPlan) -> str:
+    """The query that shows `plan` again, for its CSV link: the page opened without one
+    shows this quarter's goal, which a bare `?format=csv` would not find."""
+    found = plan.goal
+    return urlencode(
+        {"date_from": found.date_from, "date_to": found.date_to, "team": found.team.name if found.team_id else ""}
+    )
+
+
 @require_GET
 @login_required
 def goal_page(request):
@@ -125,7 +139,7 @@ def goal_page(request):
                 [STEP_TITLES[s.name] for s in counted],
                 [
                     ("Target", [round(s.target) for s in counted]),
-                    ("Expected to date", [round(s.expected or 0) for s in counted]),
+                    ("Expected to date", [s.expected or 0 for s in counted]),  # 2.5 deals, as the table
                     ("Actual", [round(s.actual) for s in counted]),
                 ],
             )
@@ -150,7 +164,8 @@ def goal_page(request):
             "rows": plan_rows(plan) if plan else [],
             "chart": chart,
             "set_form": set_form,
-            "query": request.GET.urlencode(),
+            "missing_rate": _in_sentence(RATE_TITLES[plan.missing[0]]) if plan and plan.missing else "",
+            "query": _plan_query(plan) if plan else "",
         },
     )
 

@@ -1,6 +1,8 @@
 """Pipeline and revenue, and marketing-sourced against sales-sourced deals: for everyone
 signed in, like the funnel — the numbers both teams are measured by."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -70,6 +72,15 @@ HEADERS = (
 )  # fmt: skip
 
 
+def _report_query(report: pipeline.Pipeline) -> str:
+    """The query that shows `report` again, for its CSV link: the period — the default one
+    too, which a page opened without a query has in no query — and the grouping."""
+    query = {"date_from": report.date_from.isoformat(), "date_to": report.date_to.isoformat()}
+    if report.by in pipeline.GROUPS:
+        query["by"] = report.by
+    return urlencode(query)
+
+
 def _page(request, *, form_class, build, template_context: dict, filename: str, titles=None):
     form = form_class(request.GET or default_period(timezone.localdate()))
     report = None
@@ -99,7 +110,7 @@ def _page(request, *, form_class, build, template_context: dict, filename: str, 
             "headers": HEADERS,
             "rows": _rows(report, titles) if report else [],
             "chart": chart,
-            "csv_query": request.GET.urlencode() if request.GET else "",
+            "csv_query": _report_query(report) if report else "",
             **template_context,
         },
     )
@@ -123,7 +134,7 @@ def pipeline_page(request):
             "title": "Pipeline and revenue",
             "lede": "The deals created in the period, those still open at its end, and those won and lost in it — "
             "a deal reopened after the period keeps its close there. Deals imported without a lead count too.",
-            "group_title": dict(GROUP_CHOICES).get(request.GET.get("by", ""), "Deals") or "Deals",
+            "group_title": dict(GROUP_CHOICES[1:]).get(request.GET.get("by", ""), "Deals"),  # not "No grouping"
             "form_label": "Pipeline period",
         },
     )

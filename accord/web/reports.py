@@ -181,7 +181,7 @@ def sla_scorecard(request):
                     "group": row.group,
                     "group_id": row.group_id,
                     "total": row is card.total,
-                    "cells": [(name, row.counts[name]) for name, _ in SCORECARD_COLUMNS],
+                    "cells": [(name, title, row.counts[name]) for name, title in SCORECARD_COLUMNS],
                     "on_time_rate": measure_text(row.on_time_rate, "rate"),
                     "median": _hours(row.median_hours),
                     "p90": _hours(row.p90_hours),
@@ -255,6 +255,7 @@ def sla_scorecard_leads(request):
                     "stopped_at": handoff["stopped_at"],
                     "result": RESULT_TEXT[handoff["result"]],
                     "hours": _hours(handoff["follow_up_hours"]),
+                    "follow_up_hours": handoff["follow_up_hours"],
                 }
             )
     if found is not None and _wants_csv(request):
@@ -271,7 +272,8 @@ def sla_scorecard_leads(request):
                     r["due_at"],
                     r["stopped_at"],
                     r["result"],
-                    r["hours"],
+                    # A number, or empty: the page's "—" would break a spreadsheet's sums.
+                    None if r["follow_up_hours"] is None else round(r["follow_up_hours"], 2),
                 )
                 for r in rows
             ),

@@ -110,6 +110,69 @@ def definition_backtest_as_manager(world):
     return world.manager, path, f"Backtest of v{draft.version} Draft", 0
 
 
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def sla_scorecard_as_manager(world):
+    qualify(world)  # the page opens on the months up to today: a count that opens its leads
+    return world.manager, "/reports/sla/", "SLA scorecard", 0
+
+
+def sla_leads_as_manager(world):
+    lead = qualify(world)
+    today = _today()
+    path = f"/reports/sla/leads/?date_from={today}&date_to={today}&measure=handed_over&group_id={lead.owner_id}"
+    return world.manager, path, "Handed over", 0
+
+
+def pipeline_by_owner_as_executive(world):
+    lead = qualify(world)
+    services.opportunity_create(lead_id=lead.pk, acting_user=lead.owner, amount="1000")
+    today = _today()
+    return world.executive, f"/reports/pipeline/?date_from={today}&date_to={today}&by=owner", "Pipeline and revenue", 0
+
+
+def sourcing_as_manager(world):
+    lead = qualify(world)
+    services.opportunity_create(lead_id=lead.pk, acting_user=lead.owner, amount="1000")
+    return world.manager, "/reports/sourcing/", "Marketing-sourced vs sales-sourced", 0
+
+
+def _goal_today(world) -> str:
+    from accord.reports.goal import goal_set
+
+    today = _today()
+    goal_set(acting_user=world.executive, revenue="1000", date_from=today, date_to=today)
+    return f"date_from={today}&date_to={today}&team="
+
+
+def goal_with_the_form_as_admin(world):
+    # The plan, the rate it is missing (no history), the chart, and both forms: period and set.
+    return world.admin, f"/reports/goal/?{_goal_today(world)}", "Revenue goal", 0
+
+
+def inbox_with_the_goal_as_rep(world):
+    _goal_today(world)
+    qualify(world)
+    return world.rep, "/inbox/", "Inbox", 1
+
+
+def lead_list_with_the_goal_as_marketer(world):
+    _goal_today(world)
+    return world.marketer, "/leads/", "Leads", 0
+
+
+def dashboard_as_executive(world):
+    # The tiles, the funnel chart and the goal panel, this month beside the last.
+    lead = qualify(world)
+    services.opportunity_create(lead_id=lead.pk, acting_user=lead.owner, amount="1000")
+    _goal_today(world)
+    return world.executive, "/reports/dashboard/", "Dashboard", 0
+
+
 PAGES = {
     "inbox": inbox_as_rep,
     "lead-as-owner": lead_as_owner,
@@ -123,6 +186,14 @@ PAGES = {
     "definition-proposed": definition_proposed_as_signer,
     "definition-edit": definition_edit_as_marketer,
     "definition-backtest": definition_backtest_as_manager,
+    "sla-scorecard": sla_scorecard_as_manager,
+    "sla-leads": sla_leads_as_manager,
+    "pipeline": pipeline_by_owner_as_executive,
+    "sourcing": sourcing_as_manager,
+    "goal": goal_with_the_form_as_admin,
+    "inbox-with-goal": inbox_with_the_goal_as_rep,
+    "leads-with-goal": lead_list_with_the_goal_as_marketer,
+    "dashboard": dashboard_as_executive,
 }
 
 
