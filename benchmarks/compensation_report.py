@@ -15,7 +15,6 @@ three policy versions. Timed: each report (median of --repeat runs after one war
 Prints a table and writes benchmarks/results/compensation-report-<database>.json.
 """
 
-import json
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +27,6 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from capture_load import git, machine_info  # noqa: E402
 from report_bench import (  # noqa: E402
     DAY_US,
     HOUR_US,
@@ -38,6 +36,7 @@ from report_bench import (  # noqa: E402
     median,
     timed,
     utc,
+    write_result,
     write_touchpoints,
 )
 
@@ -211,26 +210,19 @@ def main(argv=None) -> int:
             f"{row['won']:>6,} {row['total']:>14}"
         )
     path = args.json or HERE / "results" / f"compensation-report-{args.database}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(
-            {
-                "benchmark": "compensation_report",
-                "database": args.database,
-                "leads": args.leads,
-                "touchpoints": args.touchpoints,
-                "written": written,
-                "build_seconds": round(build_seconds, 1),
-                "repeat": args.repeat,
-                "results": results,
-                "commit": git("rev-parse", "--short", "HEAD"),
-                "machine": machine_info(),
-            },
-            indent=2,
-        )
-        + "\n"
+    write_result(
+        path,
+        {
+            "benchmark": "compensation_report",
+            "database": args.database,
+            "leads": args.leads,
+            "touchpoints": args.touchpoints,
+            "written": written,
+            "build_seconds": round(build_seconds, 1),
+            "repeat": args.repeat,
+            "results": results,
+        },
     )
-    print(f"Wrote {path}")
     return 0
 
 

@@ -11,10 +11,10 @@ wins, reopened wins), with what the dashboard reads besides: each deal's status 
 leads, and a cost entry per campaign and month. Timed: the dashboard of a month, a quarter
 and a year beside the previous period (median of --repeat runs after a warm-up); then the
 page of the month as the executive opens it — recomputed on demand (cold), from a fresh
-snapshot, and from an old one while its refresh waits for the worker: p50 and p95. Prints a table and writes benchmarks/results/dashboard-<database>.json.
+snapshot, and from an old one while its refresh waits for the worker: p50 and p95.
+Prints a table and writes benchmarks/results/dashboard-<database>.json.
 """
 
-import json
 import statistics
 import sys
 import time
@@ -25,9 +25,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from capture_load import git, machine_info, percentile  # noqa: E402
+from capture_load import percentile  # noqa: E402
 from compensation_report import PERIODS, build  # noqa: E402
-from report_bench import analyze, command_line, django_on_fresh_database, median, timed  # noqa: E402
+from report_bench import (  # noqa: E402
+    analyze,
+    command_line,
+    django_on_fresh_database,
+    median,
+    timed,
+    write_result,
+)
 
 CAMPAIGNS = 20
 REQUESTS = 40
@@ -150,27 +157,20 @@ def main(argv=None) -> int:
             f"p95 {row['p95_seconds']:.3f} s ({row['requests']} requests)"
         )
     path = args.json or HERE / "results" / f"dashboard-{args.database}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(
-            {
-                "benchmark": "dashboard",
-                "database": args.database,
-                "leads": args.leads,
-                "touchpoints": args.touchpoints,
-                "written": written,
-                "build_seconds": round(build_seconds, 1),
-                "repeat": args.repeat,
-                "results": results,
-                "page": page,
-                "commit": git("rev-parse", "--short", "HEAD"),
-                "machine": machine_info(),
-            },
-            indent=2,
-        )
-        + "\n"
+    write_result(
+        path,
+        {
+            "benchmark": "dashboard",
+            "database": args.database,
+            "leads": args.leads,
+            "touchpoints": args.touchpoints,
+            "written": written,
+            "build_seconds": round(build_seconds, 1),
+            "repeat": args.repeat,
+            "results": results,
+            "page": page,
+        },
     )
-    print(f"Wrote {path}")
     return 0
 
 

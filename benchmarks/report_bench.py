@@ -3,6 +3,7 @@ the command line, a fresh database, Django ready on it, the touchpoints written 
 planner statistics, and timing a report (a warm-up, then the median of --repeat runs)."""
 
 import argparse
+import json
 import os
 import statistics
 import tempfile
@@ -105,3 +106,13 @@ def timed(report: Callable, repeat: int):
 
 def median(runs: list[float]) -> float:
     return round(statistics.median(runs), 3)
+
+
+def write_result(path: Path, payload: dict) -> None:
+    """`payload` as the run's JSON at `path`, with the commit and the machine it ran on."""
+    from capture_load import git, machine_info
+
+    record = {**payload, "commit": git("rev-parse", "--short", "HEAD"), "machine": machine_info()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"Wrote {path}")
