@@ -129,33 +129,51 @@ def update_frame(model: type[models.Model], frame: pl.DataFrame) -> int:
     return frame.height
 
 
-def _stored_datetimes(queryset):
-    """The same `values_list` with its datetime columns as SQLite stores them (text): the
-    driver would otherwise parse each into a Python datetime, several microseconds a value,
-    for Polars to turn back into numbers. Annotations it selects stay where they were."""
+# A datetime column read as what the database holds, for Polars to convert in bulk: the
+# driver would otherwise build a Python datetime per value (several microseconds each) for
+# Polars to turn back into numbers — most of the read, with millions of rows.
+# SQLite: the stored text. Unary plus is its identity operator, which leaves no column type
+# for the driver to convert by. PostgreSQL: microseconds since the epoch (exact: EXTRACT
+# gives a numeric).
+_RAW_DATETIME = {
+    "sqlite": ("+%(expressions)s", models.TextField()),
+    "postgresql": ("(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint", models.BigIntegerField()),
+}
+
+
+def _raw_datetimes(queryset) -> tuple[Any, set[int]]:
+    """The same `values_list` with its datetime fields selected raw (`_RAW_DATETIME`), and
+    the positions of those columns. Annotations it selects stay where they were."""
     query = queryset.query
     if not query.values_select:
-        return queryset
-    columns = []
-    for alias, source in query.selected.items():
+        return queryset, set()
+    template, output_field = _RAW_DATETIME[connection.vendor]
+    columns, raw = [], set()
+    for position, (alias, source) in enumerate(query.selected.items()):
         if not isinstance(source, int):  # an annotation, selected by its name
             columns.append(alias)
             continue
         name = query.values_select[source]
         if isinstance(query.resolve_ref(name).output_field, models.DateTimeField):
-            # Unary plus: SQLite's identity operator, which leaves no column type to convert by.
-            columns.append(models.Func(models.F(name), template="+%(expressions)s", output_field=models.TextField()))
+            columns.append(models.Func(models.F(name), template=template, output_field=output_field))
+            raw.add(position)
         else:
             columns.append(name)
-    return queryset.values_list(*columns)
+    return queryset.values_list(*columns), raw
+
+
+def _datetime_from_raw(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.String:
+        return column.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_zone="UTC", time_unit="us")
+    return column.cast(pl.Int64).cast(UTC_DATETIME)
 
 
 def frame_of(queryset, names: list[str], types: dict[str, pl.DataType]) -> pl.DataFrame:
     """A `values_list` queryset as a frame with columns `names`, read through the database
     cursor: no ORM conversion per row, which costs more than the work done with millions
-    of rows. `types` casts columns; SQLite's text datetimes are parsed by Polars."""
-    if not is_postgres():
-        queryset = _stored_datetimes(queryset)
+    of rows. Datetime fields become UTC datetimes (`_RAW_DATETIME`); `types` casts the
+    other columns."""
+    queryset, raw = _raw_datetimes(queryset)
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # e.g. `__in` an empty list: Django knows there are no rows
@@ -168,11 +186,10 @@ def frame_of(queryset, names: list[str], types: dict[str, pl.DataType]) -> pl.Da
         return pl.DataFrame(schema={name: types.get(name, pl.String) for name in names})
     frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
     casts = []
-    for name, dtype in types.items():
-        column = pl.col(name)
-        if dtype == UTC_DATETIME and frame.schema[name] == pl.String:
-            parsed = column.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_zone="UTC", time_unit="us")
-            casts.append(parsed.alias(name))
-        elif frame.schema[name] != dtype:
-            casts.append(column.cast(dtype).alias(name))
+    for position, name in enumerate(names):
+        column, dtype = pl.col(name), frame.schema[name]
+        if position in raw:
+            casts.append(_datetime_from_raw(column, dtype).alias(name))
+        elif name in types and dtype != types[name]:
+            casts.append(column.cast(types[name]).alias(name))
     return frame.with_columns(casts) if casts else frame

@@ -33,3 +33,24 @@ def test_no_rows_is_an_empty_frame_of_the_given_types(world):
     frame = frame_of(Lead.objects.values_list("id", "created_at"), ["id", "created_at"], {"created_at": UTC_DATETIME})
 
     assert (frame.height, frame.schema["created_at"]) == (0, UTC_DATETIME)
+
+
+def test_datetimes_are_utc_without_being_asked_and_nulls_stay_null(world):
+    # qualified_at: one lead qualified at 23:59:59.999999 on the night Europe's clocks go
+    # forward (an instant in UTC, read back to the microsecond), one never qualified.
+    at = datetime(2026, 3, 28, 23, 59, 59, 999_999, tzinfo=UTC)
+    Lead.objects.create(email="a@x.example", qualified_at=at)
+    Lead.objects.create(email="b@x.example")
+
+    frame = frame_of(Lead.objects.order_by("email").values_list("email", "qualified_at"), ["email", "at"], {})
+
+    assert frame.schema["at"] == UTC_DATETIME
+    assert frame.rows() == [("a@x.example", at), ("b@x.example", None)]
+
+
+def test_a_datetime_column_of_nulls_only_is_still_a_datetime(world):
+    Lead.objects.create(email="b@x.example")
+
+    frame = frame_of(Lead.objects.values_list("qualified_at"), ["at"], {"at": UTC_DATETIME})
+
+    assert (frame.schema["at"], frame.rows()) == (UTC_DATETIME, [(None,)])
