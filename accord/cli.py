@@ -1183,5 +1183,42 @@ def compensation_policies() -> None:
         )  # fmt: skip
 
 
+@main.group()
+def attribution() -> None:
+    """Which campaigns and channels earned the conversions, under several models."""
+
+
+@attribution.command("paths")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", type=click.Choice(["first", "last", "linear", "markov"]), required=True)
+@click.option("--order", type=click.IntRange(1, 4), default=1, show_default=True, help="Markov chain order.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def attribution_paths(file, model, order, fmt) -> None:
+    """Credit per channel over a path-level FILE, as the channelattribution package reads
+    it: `path;total_conversions;total_conversion_value;total_null`, channels joined by
+    ` > `. Markov is solved exactly and also prints its removal effects (JSON: and the
+    transition probabilities). Needs no database."""
+    from pathlib import Path
+
+    from accord.attribution.path_report import path_attribution
+    from accord.attribution.paths import read_paths
+    from accord.core.errors import DomainError
+
+    try:
+        result = path_attribution(read_paths(Path(file)), model=model, order=order)
+    except DomainError as error:
+        _refuse(error)
+    if _report_as_file(fmt, result.as_dict(), result.columns, result.rows()):
+        return
+    title = f"{model} (order {order})" if model == "markov" else model
+    click.echo(f"{title}: {result.conversions:,} conversions, value {result.value:,.2f}")
+    width = max(7, *(len(channel) for channel in result.channels["channel"]))
+    extra = ("removal effect", "on value") if model == "markov" else ()
+    click.echo(f"{'channel':<{width}}  {'conversions':>14}  {'value':>16}" + "".join(f"  {h:>14}" for h in extra))
+    for channel, conversions, value, *effects in result.rows():
+        cells = "".join(f"  {effect * 100:>13.2f}%" for effect in effects)
+        click.echo(f"{channel:<{width}}  {conversions:>14,.4f}  {value:>16,.2f}{cells}")
+
+
 if __name__ == "__main__":
     main()
