@@ -3,7 +3,7 @@ earn under the compensation policy — a reward per hand-off followed up on time
 per hand-off ignored, a bonus per won lead that marketing had handed over — as payroll
 reads it.
 
-The counts are the scorecard's (`sla.handoffs_frame`: one outcome per hand-off, judged by
+The counts are the scorecard's (`sla.judged_result`: one outcome per hand-off, judged by
 the end of the period); the money comes from the append-only policy versions. A hand-off
 is paid under the version in force on the UTC day its SLA clock started, a win under the
 version in force on the day it was won: the latest `effective_from` on or before that day,
@@ -21,12 +21,12 @@ Money is counted in whole cents (integers) and given as Decimals with two places
 import contextlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accord.core.bulk import UTC_DATETIME, frame_of, values_in
@@ -37,7 +37,8 @@ from accord.people.models import Role, User
 from accord.reports import policies
 from accord.reports.models import CompensationPolicy, default_currency
 from accord.reports.selectors import period_bounds
-from accord.reports.sla import OUTCOMES, handoffs_frame
+from accord.reports.sla import OUTCOMES, judged_result, result_names
+from accord.routing.models import SlaClock
 
 AMOUNT_LIMIT = Decimal("1e9")
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
@@ -265,15 +266,44 @@ def won_marketing_leads(start: datetime, end: datetime) -> pl.DataFrame:
     return wins.join(owners, on="deal", how="left").sort("at", "event")
 
 
+def _paid_handoffs(start: datetime, end: datetime, in_force: pl.DataFrame) -> pl.DataFrame:
+    """The hand-offs of [start, end) counted by the database: per rep, `result` and version
+    in force (`policy`, null before the first), how many (`n`) — the version picked as
+    `_with_version` does, the latest `effective_from` on or before the UTC day the clock
+    started, i.e. the latest whose first midnight (UTC) is not after the start — with the
+    version's amounts."""
+    since = [
+        (pk, datetime.combine(day, time.min, tzinfo=UTC))
+        for pk, day in in_force.select("policy", "effective_from").rows()
+    ]
+    policy = Case(
+        *(When(started_at__gte=midnight, then=Value(pk)) for pk, midnight in reversed(since)),
+        default=None,
+        output_field=BigIntegerField(),
+    )
+    counts = frame_of(
+        SlaClock.objects.filter(started_at__gte=start, started_at__lt=end)
+        .order_by()
+        .annotate(result=judged_result(end), policy=policy)
+        .values("rep_id", "result", "policy")
+        .annotate(n=Count("id"))
+        .values_list("rep_id", "result", "policy", "n"),
+        ["rep_id", "result", "policy", "n"],
+        {"rep_id": pl.Int64, "result": pl.Int64, "policy": pl.Int64, "n": pl.Int64},
+    )
+    return counts.with_columns(result_names()).join(in_force.drop("effective_from"), on="policy", how="left")
+
+
 def _per_rep(frame: pl.DataFrame, *aggregates: pl.Expr) -> dict[int, dict]:
-    """Per rep: `aggregates`, the versions used and how many rows had none."""
+    """Per rep: `aggregates`, the versions used and how many had none (rows counted `n`
+    times)."""
     grouped = (
         frame.filter(pl.col("rep_id").is_not_null())
         .group_by("rep_id")
         .agg(
             *aggregates,
             pl.col("policy").drop_nulls().unique().sort().alias("policy_versions"),
-            pl.col("policy").is_null().sum().alias("without_policy"),
+            pl.col("n").filter(pl.col("policy").is_null()).sum().alias("without_policy"),
         )
     )
     return {row.pop("rep_id"): row for row in grouped.iter_rows(named=True)}
@@ -286,19 +316,19 @@ def compensation_report(*, date_from: date, date_to: date) -> CompensationReport
     start, end = period_bounds(date_from, date_to)
     versions = {v.pk: v for v in CompensationPolicy.objects.filter(effective_from__lte=date_to)}
     in_force = _in_force(list(versions.values()))
-    handoffs = _with_version(
-        handoffs_frame(start, end).select("rep_id", "started_at", "result"), "started_at", in_force
-    )
-    wins = _with_version(won_marketing_leads(start, end), "at", in_force)
+    # Per rep, outcome and version is all the pay needs of the hand-offs.
+    handoffs = _paid_handoffs(start, end, in_force)
+    wins = _with_version(won_marketing_leads(start, end), "at", in_force).with_columns(n=pl.lit(1, pl.Int64))
 
+    n = pl.col("n")
     paid = _per_rep(
         handoffs,
-        pl.len().alias("handed_over"),
-        *((pl.col("result") == name).sum().alias(name) for name in OUTCOMES),
-        pl.when(pl.col("result") == "on_time").then(pl.col("reward_on_time")).otherwise(0).sum().alias("reward"),
-        pl.when(pl.col("result") == "ignored").then(pl.col("penalty_ignored")).otherwise(0).sum().alias("penalty"),
+        n.sum().alias("handed_over"),
+        *(n.filter(pl.col("result") == name).sum().alias(name) for name in OUTCOMES),
+        pl.when(pl.col("result") == "on_time").then(pl.col("reward_on_time") * n).otherwise(0).sum().alias("reward"),
+        pl.when(pl.col("result") == "ignored").then(pl.col("penalty_ignored") * n).otherwise(0).sum().alias("penalty"),
     )
-    won = _per_rep(wins, pl.len().alias("won"), pl.col("bonus_won").fill_null(0).sum().alias("bonus"))
+    won = _per_rep(wins, n.sum().alias("won"), pl.col("bonus_won").fill_null(0).sum().alias("bonus"))
 
     ids = {*paid, *won, *User.objects.filter(role=Role.SALES_REP, is_active=True).values_list("pk", flat=True)}
     rows = []

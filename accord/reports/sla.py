@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import polars as pl
-from django.db.models import Q
+from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
 
-from accord.core.bulk import UTC_DATETIME, frame_of, values_in
+from accord.core.bulk import UTC_DATETIME, frame_of
 from accord.core.errors import InvalidInput, NotAllowed
 from accord.crm.models import LeadEvent, Stage
 from accord.definitions.models import LeadDefinition
@@ -114,37 +114,72 @@ class Scorecard:
         }
 
 
-def handoffs_frame(start: datetime, end: datetime) -> pl.DataFrame:
-    """One row per SLA clock started in [start, end): who, when, and its one outcome (above)
-    plus accepted / rejected / recycled."""
-    clocks = frame_of(
-        SlaClock.objects.filter(started_at__gte=start, started_at__lt=end)
-        .order_by()
-        .values_list(
-            "id", "lead_id", "rep_id", "team_id", "started_at", "due_at", "stopped_at", "outcome", "open_business_hours"
-        ),
-        ["clock", "key", "rep_id", "team_id", "started_at", "due_at", "stopped_at", "outcome", "hours"],
-        {
-            "clock": pl.Int64,
-            "key": pl.Int64,
-            "rep_id": pl.Int64,
-            "team_id": pl.Int64,
-            "started_at": UTC_DATETIME,
-            "due_at": UTC_DATETIME,
-            "stopped_at": UTC_DATETIME,
-            "outcome": pl.String,
-            "hours": pl.Float64,
-        },
+# One clock column of the frames below: (SlaClock field, type).
+CLOCK_FIELDS = {
+    "clock": ("id", pl.Int64),
+    "key": ("lead_id", pl.Int64),
+    "rep_id": ("rep_id", pl.Int64),
+    "team_id": ("team_id", pl.Int64),
+    "started_at": ("started_at", UTC_DATETIME),
+    "due_at": ("due_at", UTC_DATETIME),
+    "stopped_at": ("stopped_at", UTC_DATETIME),
+    "outcome": ("outcome", pl.String),
+    "hours": ("open_business_hours", pl.Float64),
+}
+REJECTED_STAGES = (Stage.RECYCLED, Stage.DISQUALIFIED)
+# A stage event that rejects a hand-off: a person sent the lead back from mql or sal.
+REJECTION = Q(from_stage__in=[Stage.MQL, Stage.SAL], to_stage__in=REJECTED_STAGES, actor__isnull=False)
+
+
+def _followed(end: datetime) -> Q:
+    """A clock stopped before `end` by a follow-up."""
+    return Q(stopped_at__isnull=False, stopped_at__lt=end, outcome__in=FOLLOW_UPS)
+
+
+def judged_result(end: datetime) -> Case:
+    """A clock's one outcome by `end` (see the module's docstring), worked out by the
+    database: its place in OUTCOMES (`result_names` turns it into the name)."""
+    stopped = Q(stopped_at__isnull=False, stopped_at__lt=end)
+    in_time = Q(stopped_at__lte=F("due_at"))
+    return Case(
+        When(_followed(end) & in_time, then=Value(0)),
+        When(_followed(end), then=Value(1)),
+        When(stopped & Q(outcome=SlaClock.Outcome.REASSIGNED) & in_time, then=Value(3)),
+        When(due_at__lt=end, then=Value(2)),
+        default=Value(4),
+        output_field=IntegerField(),
     )
-    # Each hand-off's window ends where the lead's next one starts (or with the period).
-    later = frame_of(
-        SlaClock.objects.filter(lead_id__in=values_in(clocks["key"].unique().to_list()), started_at__gte=start)
+
+
+def result_names(column: str = "result") -> pl.Expr:
+    """`judged_result`'s numbers as the outcomes' names."""
+    return pl.col(column).replace_strict(range(len(OUTCOMES)), OUTCOMES, return_dtype=pl.String)
+
+
+def judged_clocks(start: datetime, end: datetime, columns: list[str], **narrow) -> pl.DataFrame:
+    """The SLA clocks started in [start, end) (and matching `narrow`, field lookups): the
+    `columns` named in CLOCK_FIELDS, then `result` (`judged_result`) and `follow_up_hours`
+    (the business hours to a follow-up made by the end, null for the rest) — both worked
+    out by the database, which then sends two values instead of the four they come from."""
+    hours = Case(When(_followed(end), then=F("open_business_hours")), default=None, output_field=FloatField())
+    fields = {name: CLOCK_FIELDS[name] for name in columns}
+    frame = frame_of(
+        SlaClock.objects.filter(started_at__gte=start, started_at__lt=end, **narrow)
         .order_by()
-        .values_list("lead_id", "started_at"),
-        ["key", "next_start"],
-        {"key": pl.Int64, "next_start": UTC_DATETIME},
-    ).sort("next_start")
-    clocks = (
+        .annotate(judged_result=judged_result(end), judged_hours=hours)
+        .values_list(*(field for field, _ in fields.values()), "judged_result", "judged_hours"),
+        [*fields, "result", "follow_up_hours"],
+        {**{name: dtype for name, (_, dtype) in fields.items()}, "result": pl.Int64, "follow_up_hours": pl.Float64},
+    )
+    return frame.with_columns(result_names())
+
+
+def _windows(clocks: pl.DataFrame, starts: pl.DataFrame, end: datetime) -> pl.DataFrame:
+    """`clocks` with `until`: where each hand-off's window ends — where the lead's next
+    hand-off starts (the first of `starts`, key and started_at, strictly later) or with the
+    period, whichever comes first."""
+    later = starts.select("key", pl.col("started_at").alias("next_start")).sort("next_start")
+    return (
         clocks.sort("started_at")
         .join_asof(
             later.with_columns(pl.col("next_start").alias("_on")),
@@ -155,29 +190,15 @@ def handoffs_frame(start: datetime, end: datetime) -> pl.DataFrame:
             allow_exact_matches=False,
             check_sortedness=False,  # sorted above; Polars cannot check it within groups
         )
-        .drop("_on")
         .with_columns(pl.min_horizontal(pl.col("next_start").fill_null(end), pl.lit(end, UTC_DATETIME)).alias("until"))
+        .drop("_on", "next_start")
     )
-    events = frame_of(
-        LeadEvent.objects.filter(
-            lead_id__in=values_in(clocks["key"].unique().to_list()),
-            kind=LeadEvent.Kind.STAGE,
-            occurred_at__gte=start,
-            occurred_at__lt=end,
-        )
-        .filter(
-            Q(to_stage=Stage.SAL)
-            | Q(
-                from_stage__in=[Stage.MQL, Stage.SAL],
-                to_stage__in=[Stage.RECYCLED, Stage.DISQUALIFIED],
-                actor__isnull=False,
-            )
-        )
-        .order_by()
-        .values_list("lead_id", "occurred_at", "to_stage"),
-        ["key", "at", "to_stage"],
-        {"key": pl.Int64, "at": UTC_DATETIME, "to_stage": pl.String},
-    )
+
+
+def _flags(clocks: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """`clocks` with accepted / rejected / recycled: whether its lead reached `sal`, or was
+    rejected (a REJECTION event: recycled or disqualified), within its window. `events`:
+    key, at and to_stage of the period's `sal` and REJECTION events."""
     within = clocks.select("clock", "key", "started_at", "until").join(events, on="key")
     within = within.filter((pl.col("at") >= pl.col("started_at")) & (pl.col("at") < pl.col("until")))
     flags = within.group_by("clock").agg(
@@ -185,29 +206,56 @@ def handoffs_frame(start: datetime, end: datetime) -> pl.DataFrame:
         pl.col("to_stage").is_in([Stage.RECYCLED.value, Stage.DISQUALIFIED.value]).any().alias("rejected"),
         (pl.col("to_stage") == Stage.RECYCLED.value).any().alias("recycled"),
     )
-    stopped = pl.col("stopped_at").is_not_null() & (pl.col("stopped_at") < end)
-    followed = stopped & pl.col("outcome").is_in([o.value for o in FOLLOW_UPS])
-    taken = stopped & (pl.col("outcome") == SlaClock.Outcome.REASSIGNED.value)
-    outcome = (
-        pl.when(followed & (pl.col("stopped_at") <= pl.col("due_at")))
-        .then(pl.lit("on_time"))
-        .when(followed)
-        .then(pl.lit("late"))
-        .when(taken & (pl.col("stopped_at") <= pl.col("due_at")))
-        .then(pl.lit("reassigned"))
-        .when(pl.col("due_at") < end)
-        .then(pl.lit("ignored"))
-        .otherwise(pl.lit("waiting"))
+    return clocks.join(flags, on="clock", how="left").with_columns(
+        pl.col("accepted", "rejected", "recycled").fill_null(False)
     )
-    return (
-        clocks.join(flags, on="clock", how="left")
-        .with_columns(
-            outcome.alias("result"),
-            pl.when(followed).then(pl.col("hours")).alias("follow_up_hours"),
-            pl.col("accepted", "rejected", "recycled").fill_null(False),
-        )
-        .sort("started_at", "clock")
+
+
+def _stage_events(start: datetime, end: datetime, condition: Q, **narrow) -> pl.DataFrame:
+    """key, at, id and to_stage of the stage events in [start, end) matching `condition`."""
+    return frame_of(
+        LeadEvent.objects.filter(kind=LeadEvent.Kind.STAGE, occurred_at__gte=start, occurred_at__lt=end, **narrow)
+        .filter(condition)
+        .order_by()
+        .values_list("lead_id", "occurred_at", "id", "to_stage"),
+        ["key", "at", "id", "to_stage"],
+        {"key": pl.Int64, "at": UTC_DATETIME, "id": pl.Int64, "to_stage": pl.String},
     )
+
+
+def _clock_starts(start: datetime, end: datetime, **narrow) -> pl.DataFrame:
+    """key and started_at of the clocks started in [start, end) matching `narrow`."""
+    return frame_of(
+        SlaClock.objects.filter(started_at__gte=start, started_at__lt=end, **narrow)
+        .order_by()
+        .values_list("lead_id", "started_at"),
+        ["key", "started_at"],
+        {"key": pl.Int64, "started_at": UTC_DATETIME},
+    )
+
+
+def handoffs_frame(start: datetime, end: datetime, **narrow) -> pl.DataFrame:
+    """One row per SLA clock started in [start, end) (of the rep or team `narrow` names, as
+    `rep_id=…` or `team_id=…`): who, when, and its one outcome (above) plus accepted /
+    rejected / recycled; sorted by start."""
+    clocks = judged_clocks(start, end, list(CLOCK_FIELDS), **narrow)
+    # One rep's or team's leads (a subquery): their next hand-off may be someone else's.
+    mine = SlaClock.objects.filter(started_at__gte=start, started_at__lt=end, **narrow).order_by().values("lead_id")
+    where = {"lead_id__in": mine} if narrow else {}
+    starts = _clock_starts(start, end, **where) if narrow else clocks
+    if narrow:  # their leads' events, looked up lead by lead
+        events = _stage_events(start, end, Q(to_stage=Stage.SAL) | REJECTION, **where)
+    else:  # the period's, apart: the (to_stage, occurred_at, kind, lead, id) index alone answers the first
+        events = pl.concat([_stage_events(start, end, Q(to_stage=Stage.SAL)), _stage_events(start, end, REJECTION)])
+    return _flags(_windows(clocks, starts, end), events).sort("started_at", "clock")
+
+
+def _grouped_handoffs(start: datetime, end: datetime, column: str, events: pl.DataFrame) -> pl.DataFrame:
+    """`handoffs_frame`'s counts and hours, by `column` (rep_id or team_id), read lean: of
+    the clocks, only what the scorecard counts; `events` as in `_flags` (others ignored)."""
+    clocks = judged_clocks(start, end, ["key", column, "started_at"]).with_row_index("clock")
+    events = events.filter(pl.col("to_stage") != Stage.MQL.value).select("key", "at", "to_stage")
+    return _flags(_windows(clocks, clocks, end), events)
 
 
 def _row(group: str, group_id: int | None, handoffs: pl.DataFrame) -> ScorecardRow:
@@ -238,30 +286,22 @@ def commitment_for(start: datetime, end: datetime) -> float:
     return round(total, 2)
 
 
-def marketing_side(start: datetime, end: datetime) -> MarketingSide:
+def marketing_side(start: datetime, end: datetime, events: pl.DataFrame | None = None) -> MarketingSide:
     """MQLs delivered in the period and how many of them sales accepted (reached `sal`
-    before the lead's next hand-off or the end of the period)."""
-    events = frame_of(
-        LeadEvent.objects.filter(
-            kind=LeadEvent.Kind.STAGE, to_stage__in=[Stage.MQL, Stage.SAL], occurred_at__gte=start, occurred_at__lt=end
-        )
-        .order_by()
-        .values_list("lead_id", "occurred_at", "id", "to_stage"),
-        ["key", "at", "id", "to_stage"],
-        {"key": pl.Int64, "at": UTC_DATETIME, "id": pl.Int64, "to_stage": pl.String},
-    ).sort("key", "at", "id")
-    events = events.with_columns(
-        (pl.col("to_stage") == Stage.MQL.value).cum_sum().over("key").alias("handoff"),
-    )
-    per_handoff = (
-        events.filter(pl.col("handoff") > 0)
-        .group_by("key", "handoff")
-        .agg((pl.col("to_stage") == Stage.SAL.value).any().alias("accepted"))
-    )
+    before the lead's next hand-off or the end of the period). `events`: the period's
+    stage events to `mql` and `sal` (`_stage_events`; others ignored), read if not given."""
+    if events is None:
+        events = _stage_events(start, end, Q(to_stage__in=[Stage.MQL, Stage.SAL]))
+    # Per lead, in order, each `mql` opens a hand-off and its `sal`s follow it: a hand-off
+    # was accepted if the event right after its `mql` (the same lead's) is a `sal`.
+    events = events.filter(pl.col("to_stage").is_in([Stage.MQL.value, Stage.SAL.value])).sort("key", "at", "id")
+    mql, sal = pl.col("to_stage") == Stage.MQL.value, pl.col("to_stage") == Stage.SAL.value
+    accepted = sal & mql.shift(1) & (pl.col("key") == pl.col("key").shift(1))
+    counts = events.select(mql.sum().alias("delivered"), accepted.sum().alias("accepted"))
     return MarketingSide(
-        delivered=per_handoff.height,
+        delivered=int(counts["delivered"][0]),
         commitment=commitment_for(start, end),
-        accepted=int(per_handoff["accepted"].sum()) if per_handoff.height else 0,
+        accepted=int(counts["accepted"][0] or 0),
     )
 
 
@@ -272,8 +312,13 @@ def sla_scorecard(*, date_from: date, date_to: date, by: str = "rep") -> Scoreca
     if by not in GROUPS:
         raise InvalidInput(f"Group by one of: {', '.join(GROUPS)}.", field="by")
     start, end = period_bounds(date_from, date_to)
-    handoffs = handoffs_frame(start, end)
     column = f"{by}_id"
+    # One read of the period's stage events serves both sides; two queries, as the
+    # (to_stage, occurred_at, kind, lead, id) index alone answers the first.
+    events = pl.concat(
+        [_stage_events(start, end, Q(to_stage__in=[Stage.MQL, Stage.SAL])), _stage_events(start, end, REJECTION)]
+    )
+    handoffs = _grouped_handoffs(start, end, column, events)
     ids = set(handoffs[column].drop_nulls().to_list())
     if by == "rep":
         ids |= set(User.objects.filter(role=Role.SALES_REP, is_active=True).values_list("pk", flat=True))
@@ -290,7 +335,7 @@ def sla_scorecard(*, date_from: date, date_to: date, by: str = "rep") -> Scoreca
         by=by,
         rows=rows,
         total=_row("All", None, handoffs),
-        marketing=marketing_side(start, end),
+        marketing=marketing_side(start, end, events),
     )
 
 
@@ -304,9 +349,8 @@ def sla_drill(
     if by not in GROUPS:
         raise InvalidInput(f"Group by one of: {', '.join(GROUPS)}.", field="by")
     start, end = period_bounds(date_from, date_to)
-    handoffs = handoffs_frame(start, end)
-    if group_id is not None:
-        handoffs = handoffs.filter(pl.col(f"{by}_id") == group_id)
+    # One group's clocks are read alone (the lead's next hand-off, whoever's, still counts).
+    handoffs = handoffs_frame(start, end, **({} if group_id is None else {f"{by}_id": group_id}))
     if measure in OUTCOMES:
         handoffs = handoffs.filter(pl.col("result") == measure)
     elif measure != "handed_over":

@@ -367,3 +367,22 @@ def test_only_admins_and_executives_set_the_policy(world, who):
         policy_create(acting_user=getattr(world, who), **GOOD)
 
     assert not CompensationPolicy.objects.exists()
+
+
+def test_a_hand_off_at_a_versions_first_midnight_is_paid_under_it(world, march, policies):
+    """X is handed over Sun 15 March 23:59 UTC, Y at Mon 16 March 00:00 UTC, the first
+    instant of P3's day; both accepted Mon 09:30, inside the first four business hours
+    (09:00–13:00). Over 15–16 March (no other hand-off or win): X on time under P2 (10.00),
+    Y on time under P3 (12.50): 22.50."""
+    x = qualify(world, at=utc(3, 15, 23, 59), email="x@bigco.example")
+    y = qualify(world, at=utc(3, 16, 0), email="y@bigco.example")
+    for lead in (x, y):
+        assert lead.owner == world.rep
+        services.lead_accept(lead_id=lead.pk, acting_user=world.rep, at=utc(3, 16, 9, 30))
+
+    report = compensation_report(date_from=date(2026, 3, 15), date_to=date(2026, 3, 16)).as_dict()
+
+    rita = row_of(report, "Rita Rep")
+    assert tuple(rita[name] for name in COUNTS) == (2, 2, 0, 0, 0, 0, 0)
+    assert money(rita) == ("22.50", "0.00", "0.00", "22.50")
+    assert (rita["policy_versions"], rita["without_policy"]) == ([policies["P2"].pk, policies["P3"].pk], 0)

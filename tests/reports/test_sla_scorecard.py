@@ -197,3 +197,30 @@ def test_a_period_without_hand_offs_is_all_zeros(world, march):
         "accepted": 0,
         "accepted_rate": None,
     }
+
+
+def test_one_reps_drill_down_ends_a_window_at_another_reps_hand_off(world, march):
+    """G goes to Other Rep at 10:00 on Mon 16 March (Rita away that morning); at 11:00 the
+    manager gives it to Rita, who accepts it at 12:00. Other Rep's hand-off ran 10:00–11:00:
+    reassigned before its 14:00 deadline, and not accepted — the acceptance came in Rita's
+    window (11:00 to the end of March), even when only Other Rep's leads are read."""
+    for user, away in ((world.rep, True), (world.other_rep, False)):
+        user.is_out_of_office = away
+        user.save(update_fields=["is_out_of_office"])
+    lead = Lead.objects.create(**{**QUALIFIABLE, "email": "g@bigco.example"})
+    services.touchpoint_record(lead_id=lead.pk, type="content_download", acting_user=world.marketer, at=utc(3, 16, 10))
+    assert Lead.objects.get(pk=lead.pk).owner == world.other_rep
+    world.rep.is_out_of_office = False
+    world.rep.save(update_fields=["is_out_of_office"])
+    services.lead_assign(lead_id=lead.pk, owner_email=world.rep.email, acting_user=world.manager, at=utc(3, 16, 11))
+    services.lead_accept(lead_id=lead.pk, acting_user=world.rep, at=utc(3, 16, 12))
+
+    def keys(measure: str, rep: int) -> list[int]:
+        return sla_drill(**MARCH, measure=measure, group_id=rep)["key"].to_list()
+
+    assert (keys("handed_over", world.other_rep.pk), keys("reassigned", world.other_rep.pk)) == ([lead.pk], [lead.pk])
+    assert keys("accepted", world.other_rep.pk) == []
+    # Rita's, by start: A (2 March), C2 (12th), G (16th), F (27th).
+    assert keys("accepted", world.rep.pk) == [march["A"].pk, march["C"].pk, lead.pk, march["F"].pk]
+    # Rita's G: on time (accepted 12:00, due 15:00 — four business hours from 11:00).
+    assert lead.pk in keys("on_time", world.rep.pk)
