@@ -29,11 +29,16 @@ def main() -> None:
 
 @main.command()
 def migrate() -> None:
-    """Create or upgrade the database schema."""
+    """Create or upgrade the database schema, then bring the reports' summaries of the lead
+    events up to date (after an upgrade that adds them, this reads every event once)."""
     _setup()
     from django.core.management import call_command
 
+    from accord.reports.summaries import summaries_refresh
+
     call_command("migrate", interactive=False, verbosity=1)
+    click.echo("Bringing the report summaries up to date…")
+    click.echo(f"  {summaries_refresh():,} leads summarised.")
 
 
 def _gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
@@ -335,6 +340,11 @@ def import_file(kind, file, preset, mapping_path, dry_run, errors_path, all_or_n
         click.echo(f"Error: {error.field + ': ' if error.field else ''}{error.message}", err=True)
         sys.exit(2)
     summary = result.summary
+    if not dry_run:
+        from accord.core.tasks import enqueue_on_commit
+        from accord.reports.tasks import summaries_refresh_task
+
+        enqueue_on_commit(summaries_refresh_task)  # the worker brings the report summaries up to date
     click.echo(", ".join(f"{name} {count:,}" for name, count in summary.items()))
     for message in result.messages:
         click.echo(message)
@@ -706,6 +716,27 @@ def report_velocity(date_from, date_to, by, compare, fmt) -> None:
                     *(_signed(change[k], days) for k in ("median_days", "p90_days")),
                 ]
             click.echo(f"  {name:<16}  " + "  ".join(f"{cell:>8}" for cell in shown))
+
+
+@report.command("refresh-summaries")
+@click.option("--rebuild", is_flag=True, help="Empty the summaries and build them again from every event.")
+def report_refresh_summaries(rebuild: bool) -> None:
+    """Bring the funnel's and velocity's summaries up to the lead events (each report does it
+    too, so this only spares the next report the work; cron it on a busy install)."""
+    _setup()
+    from accord.reports.summaries import summaries_rebuild, summaries_refresh
+
+    if not rebuild:
+        click.echo(f"Leads recomputed: {summaries_refresh():,}")
+        return
+    with click.progressbar(length=1, label="Rebuilding the summaries", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        leads = summaries_rebuild(progress=progress)
+    click.echo(f"Leads summarised: {leads:,}")
 
 
 def _pipeline_table(title: str, report) -> None:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core import bulk
+from accord.core.tasks import enqueue_on_commit
 from accord.core.text import email_domain
 from accord.crm.events import stage_change
 from accord.crm.models import NURTURE_STAGES, Lead, LeadEvent, Stage, Touchpoint
@@ -256,6 +257,9 @@ def rescore_run(rescore_id: int, *, now: datetime | None = None) -> bool:
     DefinitionEvent.objects.create(
         definition=definition, kind=DefinitionEvent.Kind.RESCORED, occurred_at=finished, data=counts
     )
+    from accord.reports.tasks import summaries_refresh_task  # reports read crm: imported late, no cycle
+
+    enqueue_on_commit(summaries_refresh_task)
     return "stopped: superseded" not in counts
 
 

@@ -25,6 +25,7 @@ from accord.imports.policies import can_import, visible_jobs
 from accord.imports.presets import PRESET_NAMES
 from accord.imports.services import import_plan, import_run, require_columns
 from accord.people.models import User
+from accord.reports.tasks import summaries_refresh_task
 
 logger = logging.getLogger(__name__)
 
@@ -245,4 +246,5 @@ def job_run(*, job_id: int) -> bool:
         messages=result.messages,
         error_count=storage.errors_count(job.pk),
     )
+    enqueue_on_commit(summaries_refresh_task)
     return True

@@ -2,21 +2,31 @@
 stage so far, stage-to-stage conversion, per group of leads (`reports.groups`) — with the
 same numbers for a comparison period beside them and the change.
 
-Counted from the append-only lead events: the cohort and the stages its leads reached are
-read through the cursor (`frame_of`) and counted with Polars, set-based."""
+Counted from the append-only lead events, through their summaries (`reports.summaries`,
+brought up to date first): each lead's furthest step, counted in the database."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import polars as pl
+from django.db.models import Count, IntegerField, Q
+from django.db.models.functions import Cast
 
 from accord.core.bulk import frame_of
-from accord.crm.models import Lead, LeadEvent, Stage
+from accord.crm.models import Lead, Stage
 from accord.reports.groups import group_check, group_labels, group_value
+from accord.reports.models import LeadMilestones
 from accord.reports.selectors import ComparedReport, change, comparison_period, period_bounds, rate
+from accord.reports.summaries import (
+    FUNNEL_STEPS,
+    GROUP_KEYS,
+    SIDE_EXITS,
+    listed,
+    summaries_refresh,
+    unlisted,
+    with_group_values,
+)
 
-FUNNEL_STEPS = (Stage.MQL, Stage.SAL, Stage.SQL, Stage.CUSTOMER)
-SIDE_EXITS = (Stage.RECYCLED, Stage.DISQUALIFIED)
 COUNTS = ("leads", *(s.value for s in FUNNEL_STEPS), *(s.value for s in SIDE_EXITS))
 CONVERSIONS = ("lead_to_mql", "mql_to_sal", "sal_to_sql", "sql_to_customer", "lead_to_customer")
 
@@ -72,43 +82,89 @@ def _row(group: str, values: dict) -> FunnelRow:
     )
 
 
+def _reached(prefix: str = "") -> dict:
+    """How many reached each funnel step and side exit, counted over the milestones — or,
+    with `prefix` "milestones__", over their leads."""
+    return {
+        **{s.value: Count("pk", filter=Q(**{f"{prefix}step__gte": n})) for n, s in enumerate(FUNNEL_STEPS, 1)},
+        **{s.value: Count("pk", filter=Q(**{f"{prefix}{s.value}": True})) for s in SIDE_EXITS},
+    }
+
+
 def _cohort(start: datetime, end: datetime, by: str | None) -> tuple[dict, dict]:
     """The counts of the leads created in [start, end): {group value: counts} under `by`
-    (empty without), and the counts of them all. One read of the cohort and one of the
-    stages its leads ever reached (distinct lead and stage), counted with Polars."""
+    (empty without), and the counts of them all. Counted in the database: the cohort's leads
+    from the leads, how many reached each step or side exit from their milestones
+    (`reports.summaries`; a lead that reached none has no row) — each from one index when
+    there are no groups."""
     cohort = Lead.objects.filter(created_at__gte=start, created_at__lt=end).order_by()
-    if by:
-        leads = frame_of(cohort.values_list("id", group_value(by)), ["key", "value"], {"key": pl.Int64})
-    else:
-        leads = frame_of(cohort.values_list("id"), ["key"], {"key": pl.Int64}).with_columns(value=pl.lit(None))
-    reached = frame_of(
-        LeadEvent.objects.filter(
-            lead__created_at__gte=start, lead__created_at__lt=end, to_stage__in=[*FUNNEL_STEPS, *SIDE_EXITS]
-        )
+    if not by:
+        milestones = LeadMilestones.objects.filter(created_at__gte=start, created_at__lt=end).order_by()
+        return {}, {"leads": cohort.count(), **milestones.aggregate(**_reached())}
+    if by in GROUP_KEYS:
+        return _cohort_listed(start, end, by)
+    leads = frame_of(
+        cohort.values(value=group_value(by)).annotate(leads=Count("pk")).values_list("value", "leads"),
+        ["value", "leads"],
+        {"leads": pl.Int64},
+    )
+    reached = _reached("milestones__")
+    reached_frame = frame_of(
+        Lead.objects.filter(milestones__created_at__gte=start, milestones__created_at__lt=end)
         .order_by()
-        .values_list("lead_id", "to_stage")
-        .distinct(),
-        ["key", "to_stage"],
-        {"key": pl.Int64, "to_stage": pl.String},
+        .values(value=group_value(by))
+        .annotate(**reached)
+        .values_list("value", *reached),
+        ["value", *reached],
+        dict.fromkeys(reached, pl.Int64),
     )
-    # The furthest step each lead reached (1 = mql … 4 = customer): it reached every one before.
-    steps = {stage.value: number for number, stage in enumerate(FUNNEL_STEPS, 1)}
-    per_lead = reached.group_by("key").agg(
-        pl.col("to_stage").replace_strict(steps, default=0, return_dtype=pl.Int8).max().alias("step"),
-        *((pl.col("to_stage") == stage.value).any().alias(stage.value) for stage in SIDE_EXITS),
+    # Every lead with milestones is in the cohort, so in a group `leads` has.
+    reached_frame = reached_frame.with_columns(pl.col("value").cast(leads.schema["value"]))
+    frame = leads.join(reached_frame, on="value", how="left", nulls_equal=True).with_columns(
+        pl.col(*reached).fill_null(0)
     )
-    frame = leads.join(per_lead, on="key", how="left").with_columns(
-        pl.col("step").fill_null(0), *(pl.col(stage.value).fill_null(False) for stage in SIDE_EXITS)
+    names = ["leads", *reached]
+    grouped = {values.pop("value"): values for values in frame.select("value", *names).iter_rows(named=True)}
+    return grouped, frame.select(pl.col(name).sum() for name in names).row(0, named=True)
+
+
+def _lists(aggregated: dict) -> pl.DataFrame:
+    """The columns `listed` read (None for no rows), a row per element."""
+    if aggregated["lead"] is None:
+        return pl.DataFrame(schema=dict.fromkeys(aggregated, pl.Int64))
+    frame = pl.DataFrame({name: [text] for name, text in aggregated.items()})
+    return frame.select(unlisted(name) for name in aggregated).explode(pl.all(), empty_as_null=False)
+
+
+def _cohort_listed(start: datetime, end: datetime, by: str) -> tuple[dict, dict]:
+    """`_cohort` for a group keyed by a number (`summaries.GROUP_KEYS`): the cohort's leads
+    and its milestones read as lists, counted with Polars."""
+    key = GROUP_KEYS[by]
+    leads = _lists(
+        Lead.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(lead=listed("id"), key=listed(key))
+    )
+    reached = _lists(
+        Lead.objects.filter(milestones__created_at__gte=start, milestones__created_at__lt=end).aggregate(
+            lead=listed("id"),
+            key=listed(key),
+            step=listed("milestones__step"),
+            **{s.value: listed(Cast(f"milestones__{s.value}", IntegerField())) for s in SIDE_EXITS},
+        )
     )
     counts = [
-        pl.len().alias("leads"),
-        *((pl.col("step") >= number).sum().alias(stage) for stage, number in steps.items()),
-        *(pl.col(stage.value).sum().alias(stage.value) for stage in SIDE_EXITS),
+        *((pl.col("step") >= n).sum().alias(s.value) for n, s in enumerate(FUNNEL_STEPS, 1)),
+        *((pl.col(s.value) == 1).sum().alias(s.value) for s in SIDE_EXITS),
     ]
-    grouped = {}
-    if by:
-        grouped = {values.pop("value"): values for values in frame.group_by("value").agg(counts).iter_rows(named=True)}
-    return grouped, frame.select(counts).row(0, named=True)
+    names = ["leads", *(s.value for s in (*FUNNEL_STEPS, *SIDE_EXITS))]
+    per_value = (
+        with_group_values(leads, by)
+        .group_by("value")
+        .agg(pl.len().alias("leads"))
+        .join(with_group_values(reached, by).group_by("value").agg(counts), on="value", how="left", nulls_equal=True)
+        .select("value", pl.col(names).fill_null(0).cast(pl.Int64))
+    )
+    grouped = {values.pop("value"): values for values in per_value.iter_rows(named=True)}
+    return grouped, {name: sum(values[name] for values in grouped.values()) for name in names}
 
 
 def funnel_report(*, date_from: date, date_to: date, by: str | None = None) -> list[FunnelRow]:
@@ -124,6 +180,7 @@ def funnel_compared(*, date_from: date, date_to: date, by: str | None = None, co
     A group with leads only in the comparison period has no row: the total holds them."""
     group_check(by)
     period = comparison_period(date_from, date_to, compare)
+    summaries_refresh()
     grouped, total = _cohort(*period_bounds(date_from, date_to), by)
     before, before_total = _cohort(*period_bounds(*period), by) if period else ({}, None)
     labels = group_labels(by, grouped) if by else {}

@@ -82,3 +82,68 @@ class RevenueGoal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.revenue} {self.currency} {self.date_from} – {self.date_to}"
+
+
+# The funnel's and velocity's summaries of the lead events (`reports.summaries`). Unlike the
+# records above they are derived, rewritten lead by lead from the events whenever a lead has
+# new ones; they hold nothing the events do not say.
+
+
+class LeadMilestones(models.Model):
+    """What the funnel needs of one lead's whole history: the furthest funnel step it ever
+    reached (0 none, 1 mql, 2 sal, 3 sql, 4 customer) and whether it was ever recycled or
+    disqualified. Only leads that reached one of those have a row. `created_at` is the
+    lead's, copied so a cohort's counts are read from one index: it is never changed once
+    the lead exists (read-only in the admin, kept by imports)."""
+
+    lead = models.OneToOneField("crm.Lead", on_delete=models.CASCADE, related_name="milestones")
+    created_at = models.DateTimeField()
+    step = models.PositiveSmallIntegerField()
+    recycled = models.BooleanField()
+    disqualified = models.BooleanField()
+
+    class Meta:
+        verbose_name_plural = "lead milestones"
+        # Covering: a cohort's counts are read from this index alone.
+        indexes = [models.Index(fields=["created_at", "step", "recycled", "disqualified"], name="milestones_cohort")]
+
+    def __str__(self) -> str:
+        return f"Lead {self.lead_id} reached step {self.step}"
+
+
+class LeadStay(models.Model):
+    """One stay of a lead in a stage that ended (`stage`: the stage left, `since` when the
+    lead entered it, `ended_at` when it left, `microseconds` between), or one arrival at
+    `customer` (`stage` "lead_to_customer", `since` the lead's creation). Whole
+    microseconds, so the days a report computes are those of the events to the last bit."""
+
+    # Indexed by (lead, ended_at): a refresh replaces a lead's rows.
+    lead = models.ForeignKey("crm.Lead", on_delete=models.CASCADE, related_name="stays", db_index=False)
+    stage = models.CharField(max_length=20)
+    since = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    microseconds = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["lead", "ended_at"]),
+            # Covering: a period's stays are read from this index alone.
+            models.Index(fields=["stage", "ended_at", "microseconds", "since", "lead"], name="leadstay_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead {self.lead_id} {self.stage} {self.microseconds / 86_400e6:.2f} days to {self.ended_at:%Y-%m-%d}"
+
+
+class SummaryWatermark(models.Model):
+    """How far the summaries have read the lead events: every event up to `last_event_id`,
+    except the ids in `gaps` — on PostgreSQL, ids taken by transactions that had not
+    committed yet, each gap `[first, last, noticed]` read again until it appears or every
+    transaction that could hold it has ended. One row."""
+
+    last_event_id = models.BigIntegerField(default=0)
+    gaps = models.JSONField(default=list, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Lead events read up to {self.last_event_id}"

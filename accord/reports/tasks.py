@@ -28,3 +28,12 @@ def dashboard_refresh(date_from: str, date_to: str, compare: str, today: str) ->
         compare=compare,
         today=date.fromisoformat(today),
     )
+
+
+@task()
+def summaries_refresh_task() -> int:
+    """Bring the funnel's and velocity's summaries up to the committed lead events, so the
+    next report has little left to read. Idempotent: with nothing new it changes nothing."""
+    from accord.reports.summaries import summaries_refresh
+
+    return summaries_refresh()

@@ -14,22 +14,33 @@ no day 23 or 25 hours long, since the events are instants in UTC. Median and 90t
 percentile interpolate linearly between the nearest ranks (`selectors.quantile`), to two
 decimals.
 
-Read from the append-only lead events through the cursor (`frame_of`) and computed with
-Polars over the whole frame: the period's stage events, the history of the leads they
-moved, and each event's predecessor (a shift over the lead)."""
+Counted from the append-only lead events through their summary (`reports.summaries`,
+brought up to date first), which holds every stay and arrival at `customer` with its length
+in microseconds: the period's are read from one index, their quantiles taken with Polars."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import polars as pl
+from django.db.models import F, Min
 
-from accord.core.bulk import UTC_DATETIME, frame_of, values_in
-from accord.crm.models import Lead, LeadEvent, Stage
+from accord.core.bulk import frame_of
+from accord.crm.models import Lead
 from accord.reports.groups import group_check, group_labels, group_value
+from accord.reports.models import LeadStay
 from accord.reports.selectors import ComparedReport, change, comparison_period, period_bounds, quantile
+from accord.reports.summaries import (
+    GROUP_KEYS,
+    LEAD_TO_CUSTOMER,
+    STAY_STAGES,
+    listed,
+    summaries_refresh,
+    unlisted,
+    with_group_values,
+)
 
-STAGES = (Stage.SUBSCRIBER.value, Stage.LEAD.value, Stage.MQL.value, Stage.SAL.value, Stage.SQL.value)
-MEASURES = (*STAGES, "lead_to_customer")
+STAGES = STAY_STAGES
+MEASURES = (*STAGES, LEAD_TO_CUSTOMER)
 MICROSECONDS_A_DAY = 86_400 * 1_000_000
 
 
@@ -81,67 +92,90 @@ class Velocity(ComparedReport):
     rows: list[VelocityRow]
 
 
-def durations_frame(start: datetime, end: datetime) -> pl.DataFrame:
-    """`key` (the lead), `measure` and `days`: one row per stay in a stage of STAGES that
-    ended in [start, end), and one per lead that reached `customer` in it."""
-    moved = (
-        LeadEvent.objects.filter(
-            kind=LeadEvent.Kind.STAGE,
-            to_stage__in=Stage.values,  # every stage: lets the (to_stage, occurred_at) index find the period
-            occurred_at__gte=start,
-            occurred_at__lt=end,
+def durations_frame(start: datetime, end: datetime, by: str | None = None) -> pl.DataFrame:
+    """`measure` and `days`: one row per stay in a stage of STAGES that ended in [start,
+    end), and one per lead that reached `customer` in it (its first arrival in the period)
+    — with `by`, each lead's group value (`groups.group_value`) as `value`.
+
+    Read from the stays' summary (`reports.summaries`), joined to the leads for the group:
+    the stays' microseconds as one list of numbers per stage (and group), far fewer values
+    through the database driver than a row per stay; the arrivals a row per lead."""
+    if by in GROUP_KEYS:
+        stays = _stays_listed(start, end, by)
+    elif by:
+        stays = _stays(
+            Lead.objects.filter(stays__ended_at__gte=start, stays__ended_at__lt=end, stays__stage__in=STAGES)
+            .values(value=group_value(by), measure=F("stays__stage"))
+            .annotate(microseconds=listed("stays__microseconds")),
+            ["value"],
         )
-        .order_by()
-        .values("lead_id")
-    )
-    history = frame_of(
-        LeadEvent.objects.filter(
-            lead_id__in=moved, kind__in=[LeadEvent.Kind.CREATED, LeadEvent.Kind.STAGE], occurred_at__lt=end
+    else:  # from the stays' covering index alone
+        stays = _stays(
+            LeadStay.objects.filter(stage__in=STAGES, ended_at__gte=start, ended_at__lt=end)
+            .values(measure=F("stage"))
+            .annotate(microseconds=listed("microseconds")),
+            [],
         )
-        .order_by()
-        .values_list("lead_id", "occurred_at", "id", "kind", "from_stage", "to_stage"),
-        ["key", "at", "id", "kind", "from_stage", "to_stage"],
-        {
-            "key": pl.Int64,
-            "at": UTC_DATETIME,
-            "id": pl.Int64,
-            "kind": pl.String,
-            "from_stage": pl.String,
-            "to_stage": pl.String,
-        },
-    ).sort("key", "at", "id")
-    days = ((pl.col("at") - pl.col("since")).dt.total_microseconds() / MICROSECONDS_A_DAY).alias("days")
-    left_in_period = (pl.col("kind") == LeadEvent.Kind.STAGE.value) & (pl.col("at") >= pl.lit(start, UTC_DATETIME))
-    stays = (
-        history.with_columns(pl.col("at").shift(1).over("key").alias("since"))
-        .filter(left_in_period & pl.col("from_stage").is_in(STAGES) & pl.col("since").is_not_null())
-        .select("key", pl.col("from_stage").alias("measure"), days)
-    )
-    created = (
-        history.filter(pl.col("kind") == LeadEvent.Kind.CREATED.value)
-        .group_by("key")
-        .agg(pl.col("at").min().alias("since"))
-    )
-    customers = (
-        history.filter(left_in_period & (pl.col("to_stage") == Stage.CUSTOMER.value))
-        .group_by("key")
-        .agg(pl.col("at").min())
-        .join(created, on="key")
-        .select("key", pl.lit("lead_to_customer").alias("measure"), days)
-    )
-    return pl.concat([stays, customers])
+    arrivals = _first_arrivals(start, end, by)
+    if by:  # an empty frame's group column has no type of its own: the other one's
+        if arrivals.height == 0:
+            arrivals = arrivals.cast({"value": stays.schema["value"]})
+        elif stays.height == 0:
+            stays = stays.cast({"value": arrivals.schema["value"]})
+    return pl.concat([stays, arrivals], how="vertical_relaxed")
 
 
-def _grouped(durations: pl.DataFrame, by: str) -> pl.DataFrame:
-    """`durations` with each lead's group value (`groups.group_value`) as `value`."""
-    leads = frame_of(
-        Lead.objects.filter(pk__in=values_in(durations["key"].unique().to_list()))
-        .order_by()
-        .values_list("id", group_value(by)),
-        ["key", "value"],
-        {"key": pl.Int64},
+def _days() -> pl.Expr:
+    return (pl.col("microseconds") / MICROSECONDS_A_DAY).alias("days")
+
+
+def _stays(lists, group: list[str]) -> pl.DataFrame:
+    """The stays of a queryset of (group…, measure, microseconds as a list), a row each.
+    A stay ends after it begins, so its `since` is before the period's end too."""
+    columns = [*group, "measure", "microseconds"]
+    frame = frame_of(lists.order_by().values_list(*columns), columns, {"microseconds": pl.String})
+    return (
+        frame.select(*group, "measure", unlisted("microseconds"))
+        .explode("microseconds", empty_as_null=False)
+        .select(*group, "measure", _days())
     )
-    return durations.join(leads, on="key", how="left")
+
+
+def _stays_listed(start: datetime, end: datetime, by: str) -> pl.DataFrame:
+    """The stays grouped by a number (`summaries.GROUP_KEYS`): per stage, the stays' leads,
+    the leads' keys and the microseconds as three lists — no join to a campaign, no sort by
+    group in the database — then each key's group value."""
+    lists = frame_of(
+        Lead.objects.filter(stays__stage__in=STAGES, stays__ended_at__gte=start, stays__ended_at__lt=end)
+        .order_by()
+        .values(measure=F("stays__stage"))
+        .annotate(lead=listed("id"), key=listed(GROUP_KEYS[by]), microseconds=listed("stays__microseconds"))
+        .values_list("measure", "lead", "key", "microseconds"),
+        ["measure", "lead", "key", "microseconds"],
+        {},
+    )
+    stays = lists.select("measure", unlisted("lead"), unlisted("key"), unlisted("microseconds")).explode(
+        "lead", "key", "microseconds", empty_as_null=False
+    )
+    return with_group_values(stays, by).select("value", "measure", _days())
+
+
+def _first_arrivals(start: datetime, end: datetime, by: str | None) -> pl.DataFrame:
+    """The leads that reached `customer` in the period, a row each: a lead's arrivals share
+    its creation, so the first one in the period is the shortest."""
+    group = {"value": group_value(by)} if by else {}
+    arrivals = Lead.objects.filter(
+        stays__stage=LEAD_TO_CUSTOMER, stays__ended_at__gte=start, stays__ended_at__lt=end, stays__since__lt=end
+    )
+    firsts = frame_of(
+        arrivals.order_by()
+        .values("id", **group)
+        .annotate(microseconds=Min("stays__microseconds"))
+        .values_list("id", *group, "microseconds"),
+        ["key", *group, "microseconds"],
+        {"microseconds": pl.Int64},
+    )
+    return firsts.select(*group, pl.lit(LEAD_TO_CUSTOMER).alias("measure"), _days())
 
 
 def _durations(days: pl.Series) -> Durations:
@@ -166,16 +200,16 @@ def velocity_report(*, date_from: date, date_to: date, by: str | None = None, co
     comparison period has no row: the total holds them."""
     group_check(by)
     period = comparison_period(date_from, date_to, compare)
-    now = durations_frame(*period_bounds(date_from, date_to))
-    before = durations_frame(*period_bounds(*period)) if period else None
+    summaries_refresh()
+    now = durations_frame(*period_bounds(date_from, date_to), by)
+    before = durations_frame(*period_bounds(*period), by) if period else None
     rows = {}
     if by:
-        now = _grouped(now, by)
         labels = group_labels(by, now["value"].unique().to_list())
         rows = {value: _row(labels[value], frame) for value, frame in _per_value(now).items()}
     total = _row("All", now)
     if before is not None:
-        earlier = _per_value(_grouped(before, by)) if by else {}
+        earlier = _per_value(before) if by else {}
         for value, row in rows.items():
             row.previous = _row(row.group, earlier.get(value, before.clear()))
         total.previous = _row("All", before)

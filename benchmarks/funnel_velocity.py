@@ -1,0 +1,163 @@
+"""The funnel and velocity benchmark: `funnel_compared` and `velocity_report` over a month,
+a quarter and a year (each beside the previous one), with and without `by=campaign`, on a
+database holding N leads (two years of them), and the summaries they read
+(`accord.reports.summaries`): the first full refresh, and a refresh after 10,000 new events.
+
+    python benchmarks/funnel_velocity.py                      SQLite, 1,000,000 leads
+    python benchmarks/funnel_velocity.py --database postgres  needs PostgreSQL on 127.0.0.1:5432 (user postgres)
+    python benchmarks/funnel_velocity.py --leads 100000
+
+The history is the compensation benchmark's (`compensation_report.build`, without
+touchpoints: the reports read none): every lead created, 30% handed over as MQLs, accepted,
+recycled and qualified again, converted, won, a few wins reopened; 85% of the leads are
+then put in one of 200 campaigns. Timed: each report (median of --repeat runs after one
+warm-up; a run includes the refresh a report does first, with nothing new to read). Prints
+a table and writes benchmarks/results/funnel-velocity-<database>.json.
+"""
+
+import sys
+import time
+from datetime import UTC, date, datetime
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from compensation_report import build  # noqa: E402
+from report_bench import DAY_US, analyze, command_line, django_on_fresh_database, median, timed, utc, write_result  # noqa: E402
+
+PERIODS = {
+    "month (March 2026)": (date(2026, 3, 1), date(2026, 3, 31)),
+    "quarter (Q1 2026)": (date(2026, 1, 1), date(2026, 3, 31)),
+    "year (Jul 2025 – Jun 2026)": (date(2025, 7, 1), date(2026, 6, 30)),
+}
+CAMPAIGNS = 200
+NEW_EVENTS = 10_000
+
+
+def put_in_campaigns() -> int:
+    """85% of the leads in one of CAMPAIGNS campaigns, spread by id; returns how many."""
+    from django.db import connection
+
+    from accord.campaigns.models import Campaign
+
+    Campaign.objects.bulk_create(Campaign(code=f"c{i:03d}", name=f"Campaign {i}") for i in range(CAMPAIGNS))
+    first = Campaign.objects.order_by("pk").values_list("pk", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE crm_lead SET campaign_id = %s + (id * 7919) %% %s WHERE id %% 20 >= 3", [first, CAMPAIGNS]
+        )
+        return cursor.rowcount
+
+
+def add_events(leads: int, seed: int) -> int:
+    """NEW_EVENTS stage events on random leads, a day after the end of the history (what a
+    busy day adds): lead → mql, back-dated into 2026 for one in ten."""
+    from django.db import transaction
+
+    from accord.core.bulk import insert_frame
+    from accord.crm.models import LeadEvent
+
+    rng = np.random.default_rng(seed + 1)
+    at = int(datetime(2026, 7, 2, tzinfo=UTC).timestamp() * 1e6)
+    back_dated = rng.random(NEW_EVENTS) < 0.10
+    times = np.where(back_dated, at - rng.integers(1, 180, NEW_EVENTS) * DAY_US, at)
+    events = pl.DataFrame(
+        {
+            "lead_id": rng.integers(1, leads + 1, NEW_EVENTS),
+            "kind": "stage",
+            "from_stage": "lead",
+            "to_stage": "mql",
+            "occurred_at": utc(times),
+            "data": "{}",
+        }
+    )
+    with transaction.atomic():
+        return insert_frame(LeadEvent, events)
+
+
+def seconds_of(call) -> tuple[float, object]:
+    began = time.perf_counter()
+    result = call()
+    return round(time.perf_counter() - began, 3), result
+
+
+def main(argv=None) -> int:
+    args = command_line(__doc__, argv)
+    django_on_fresh_database(args.database, "funnel_velocity")
+    from accord.reports.funnel import funnel_compared
+    from accord.reports.summaries import summaries_refresh
+    from accord.reports.velocity import velocity_report
+
+    began = time.perf_counter()
+    written = build(args.leads, 0, args.seed)
+    written.pop("touchpoints")
+    written["leads_in_campaigns"] = put_in_campaigns()
+    build_seconds = time.perf_counter() - began
+    analyze()
+    print(f"Built in {build_seconds:,.0f} s: " + ", ".join(f"{name} {count:,}" for name, count in written.items()))
+
+    full_refresh_seconds, refreshed = seconds_of(summaries_refresh)
+    print(f"First full refresh: {full_refresh_seconds:.1f} s, {refreshed:,} leads")
+    analyze()
+
+    results = []
+    print(f"{'report':<9} {'period':<26} {'by':<9} {'median s':>9} {'min s':>7} {'rows':>5} {'counted':>9}")
+    for name, (first, last) in PERIODS.items():
+        for by in (None, "campaign"):
+            for report_name, report in (("funnel", funnel_compared), ("velocity", velocity_report)):
+                call = partial(report, date_from=first, date_to=last, by=by)
+                result, runs = timed(call, args.repeat)
+                total = result.rows[-1]
+                counted = total.leads if report_name == "funnel" else total.count
+                results.append(
+                    {
+                        "report": report_name,
+                        "period": name,
+                        "from": first.isoformat(),
+                        "to": last.isoformat(),
+                        "compare": "previous",
+                        "by": by,
+                        "rows": len(result.rows),
+                        "counted": counted,
+                        "median_seconds": median(runs),
+                        "min_seconds": round(min(runs), 3),
+                    }
+                )
+                row = results[-1]
+                print(
+                    f"{report_name:<9} {name:<26} {by or '—':<9} {row['median_seconds']:>9.3f} "
+                    f"{row['min_seconds']:>7.3f} {row['rows']:>5} {counted:>9,}"
+                )
+
+    add_events(args.leads, args.seed)
+    incremental_seconds, recomputed = seconds_of(summaries_refresh)
+    print(f"Refresh after {NEW_EVENTS:,} new events: {incremental_seconds:.3f} s, {recomputed:,} leads")
+    path = args.json or HERE / "results" / f"funnel-velocity-{args.database}.json"
+    write_result(
+        path,
+        {
+            "benchmark": "funnel_velocity",
+            "database": args.database,
+            "leads": args.leads,
+            "written": written,
+            "build_seconds": round(build_seconds, 1),
+            "first_full_refresh_seconds": full_refresh_seconds,
+            "refresh_after_new_events": {
+                "events": NEW_EVENTS,
+                "leads": recomputed,
+                "seconds": incremental_seconds,
+            },
+            "repeat": args.repeat,
+            "results": results,
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
