@@ -132,7 +132,9 @@ class Lead(models.Model):
         ]
         indexes = [
             models.Index(fields=["stage", "owner"]),
-            models.Index(fields=["created_at"]),
+            # Covering: the leads created in a period counted per campaign or for a team
+            # (cost report, goal) are read from the index alone.
+            models.Index(fields=["created_at", "campaign", "team", "id"], name="lead_created_covering"),
             models.Index(fields=["team", "stage"]),
         ]
 
@@ -237,7 +239,9 @@ class LeadEvent(models.Model):
         ordering = ["occurred_at", "id"]
         indexes = [
             models.Index(fields=["lead", "occurred_at"]),
-            models.Index(fields=["to_stage", "occurred_at"]),
+            # Covering: the stage events to a stage in a period, with their lead (cost
+            # report, goal), are read from the index alone.
+            models.Index(fields=["to_stage", "occurred_at", "kind", "lead", "id"], name="leadevent_stage_covering"),
         ]
 
     def __str__(self) -> str:
@@ -367,7 +371,11 @@ class OpportunityEvent(models.Model):
         ordering = ["occurred_at", "id"]
         indexes = [
             models.Index(fields=["opportunity", "occurred_at"]),
-            models.Index(fields=["kind", "occurred_at"]),
+            # Covering: the deals' status changes in a period (`reports.deals.status_history`)
+            # are read from the index alone.
+            models.Index(
+                fields=["kind", "occurred_at", "opportunity", "status", "id"], name="oppevent_status_covering"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -191,11 +191,14 @@ def _campaign_rows(date_from: date, date_to: date) -> tuple[list[CostRow], CostR
     counts: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     for campaign, count in _count_by(Lead.objects.filter(created_at__gte=start, created_at__lt=end), "campaign"):
         counts[campaign]["leads"] = count
-    stages = LeadEvent.objects.filter(
-        kind=LeadEvent.Kind.STAGE, to_stage__in=list(STAGE_COUNTS), occurred_at__gte=start, occurred_at__lt=end
-    ).filter(~Q(to_stage=Stage.SQL) | Q(data__action__isnull=True) | ~Q(data__action=REOPENED))
-    for campaign, stage, count in _count_by(stages, "lead__campaign", "to_stage"):
-        counts[campaign][STAGE_COUNTS[stage]] = count
+    stages = LeadEvent.objects.filter(kind=LeadEvent.Kind.STAGE, occurred_at__gte=start, occurred_at__lt=end)
+    # MQLs and customers counted from the index alone; only the SQLs' rows are read, for
+    # the data that tells a reopened deal's way back.
+    others = stages.filter(to_stage__in=[stage for stage in STAGE_COUNTS if stage != Stage.SQL])
+    sqls = stages.filter(to_stage=Stage.SQL).filter(Q(data__action__isnull=True) | ~Q(data__action=REOPENED))
+    for queryset in (others, sqls):
+        for campaign, stage, count in _count_by(queryset, "lead__campaign", "to_stage"):
+            counts[campaign][STAGE_COUNTS[stage]] = count
     deals = Opportunity.objects.filter(created_at__gte=start, created_at__lt=end, lead__isnull=False)
     for campaign, count in _count_by(deals, "lead__campaign"):
         counts[campaign]["opportunities"] = count

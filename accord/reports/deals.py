@@ -14,6 +14,8 @@ amount corrects every report it is in.
 from datetime import datetime
 
 import polars as pl
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 
 from accord.core.bulk import UTC_DATETIME, frame_of, values_in
 from accord.crm.models import Opportunity, OpportunityEvent
@@ -46,7 +48,11 @@ def status_history(end: datetime, start: datetime | None = None) -> pl.DataFrame
 
 
 def last_status(history: pl.DataFrame) -> pl.DataFrame:
-    return history.group_by("opportunity").agg(pl.col("status").last(), pl.col("at").last())
+    """Each deal's last status change in `history` (sorted as `status_history` sorts it):
+    opportunity, status and at. The last row of each deal's run of rows, found by comparing
+    each row with the next rather than by grouping."""
+    last = pl.col("opportunity").ne_missing(pl.col("opportunity").shift(-1))
+    return history.filter(last).select("opportunity", "status", "at")
 
 
 def closed_in(start: datetime, end: datetime) -> pl.DataFrame:
@@ -64,17 +70,41 @@ def open_at(moment: datetime, history: pl.DataFrame | None = None) -> pl.Series:
     return last.filter(pl.col("status") == Opportunity.Status.OPEN.value)["opportunity"]
 
 
-def deals_frame(ids) -> pl.DataFrame:
+def open_at_each(moments: list[datetime], history: pl.DataFrame) -> pl.DataFrame:
+    """The deals open at each of `moments` (`open_at` for each, from one `status_history`
+    reaching at least the latest): opportunity and moment. A change is a deal's last before
+    a moment when it happened before the moment and the deal's next change did not; the
+    deal is open at that moment when that change left it open."""
+    same_deal = pl.col("opportunity").shift(-1) == pl.col("opportunity")
+    spans = history.with_columns(pl.when(same_deal).then(pl.col("at").shift(-1)).alias("until")).filter(
+        pl.col("status") == Opportunity.Status.OPEN.value
+    )
+    parts = [
+        spans.filter((pl.col("at") < moment) & (pl.col("until").is_null() | (pl.col("until") >= moment))).select(
+            "opportunity", pl.lit(moment, UTC_DATETIME).alias("moment")
+        )
+        for moment in moments
+    ]
+    if not parts:
+        return pl.DataFrame(schema={"opportunity": pl.Int64, "moment": UTC_DATETIME})
+    return pl.concat(parts)
+
+
+def deals_frame(ids, lead_field: str | None = None) -> pl.DataFrame:
     """The deals `ids` with what reports group and sum them by: lead, owner (id and the name
     shown: the user's name or email, else the owner named by an import), the owner's team,
-    amount and creation time."""
+    amount and creation time — and, given `lead_field` (a Lead field, e.g. "source" or
+    "campaign__code"), that field of the deal's lead as `lead_value`, in the same read."""
     ids = sorted(set(ids))
+    # The amount as a float from the database: PostgreSQL's numeric would come as a Python
+    # Decimal per row, slow to build and to convert (the same float either way).
+    fields = ["pk", "lead_id", "owner_id", "owner_name", Cast("amount", FloatField()), "created_at"]
+    schema = dict(DEAL_SCHEMA)
+    if lead_field is not None:
+        fields.append(f"lead__{lead_field}")
+        schema["lead_value"] = pl.String
     deals = frame_of(
-        Opportunity.objects.filter(pk__in=values_in(ids))
-        .order_by()
-        .values_list("pk", "lead_id", "owner_id", "owner_name", "amount", "created_at"),
-        list(DEAL_SCHEMA),
-        DEAL_SCHEMA,
+        Opportunity.objects.filter(pk__in=values_in(ids)).order_by().values_list(*fields), list(schema), schema
     )
     owners = deals["owner_id"].drop_nulls().unique().to_list()
     users = User.objects.filter(pk__in=values_in(owners)).values_list(

@@ -330,43 +330,57 @@ def wins_feed(*, date_from: date, date_to: date) -> WinsFeed:
     names = _user_names([*wins["sdr_id"].drop_nulls(), *credits["campaign_owner"].drop_nulls()])
     codes = dict(credits.select("campaign_id", "code").unique().iter_rows())
 
-    def touch(row: dict) -> Touch:
-        return Touch(row["type"], row["channel"], codes.get(row["campaign_id"]), row["at"])
+    def touched(ends: pl.DataFrame) -> dict[int, Touch]:
+        rows = ends.select("opportunity", "type", "channel", "campaign_id", "at").iter_rows()
+        return {
+            opportunity: Touch(kind, channel, codes.get(campaign), at)
+            for opportunity, kind, channel, campaign, at in rows
+        }
 
     by_win = touches.group_by("opportunity", maintain_order=True)
-    firsts = {row["opportunity"]: touch(row) for row in by_win.first().iter_rows(named=True)}
-    lasts = {row["opportunity"]: touch(row) for row in by_win.last().iter_rows(named=True)}
+    firsts, lasts = touched(by_win.first()), touched(by_win.last())
     counts: dict[int, dict[str, int]] = {}
     for opportunity, kind, count in (
         touches.group_by("opportunity", "type").len().sort("opportunity", "type").iter_rows()
     ):
         counts.setdefault(opportunity, {})[kind] = count
     credited: dict[int, list[CampaignCredit]] = {}
-    for row in credits.iter_rows(named=True):
-        owner = row["campaign_owner"]
-        credited.setdefault(row["opportunity"], []).append(
-            CampaignCredit(
-                row["code"],
-                row["campaign_name"],
-                row["campaign_channel"],
-                Person(owner, names[owner]) if owner else None,
-            )
+    for opportunity, code, name, channel, owner in credits.select(
+        "opportunity", "code", "campaign_name", "campaign_channel", "campaign_owner"
+    ).iter_rows():
+        credited.setdefault(opportunity, []).append(
+            CampaignCredit(code, name, channel, Person(owner, names[owner]) if owner else None)
         )
 
     rows = []
-    for row in wins.sort("won_at", "opportunity", descending=True).iter_rows(named=True):
-        opportunity, sdr = row["opportunity"], row["sdr_id"]
-        lead_name = f"{row['first_name'] or ''} {row['last_name'] or ''}".strip() or None
+    columns = ("opportunity", "sdr_id", "first_name", "last_name", "name", "amount", "won_at", "account", "company",
+               "lead", "owner_id", "owner")  # fmt: skip
+    newest_first = wins.sort("won_at", "opportunity", descending=True).select(columns)
+    for (
+        opportunity,
+        sdr,
+        first,
+        last,
+        name,
+        amount,
+        won_at,
+        account,
+        company,
+        lead,
+        owner_id,
+        owner,
+    ) in newest_first.iter_rows():
+        lead_name = f"{first or ''} {last or ''}".strip() or None
         rows.append(
             Win(
                 opportunity=opportunity,
-                name=row["name"],
-                amount=row["amount"],
-                won_at=row["won_at"],
-                account=row["account"] or row["company"] or None,
-                lead_id=row["lead"],
-                lead_name=lead_name if row["lead"] is not None else None,
-                ae=Person(row["owner_id"], row["owner"]),
+                name=name,
+                amount=amount,
+                won_at=won_at,
+                account=account or company or None,
+                lead_id=lead,
+                lead_name=lead_name if lead is not None else None,
+                ae=Person(owner_id, owner),
                 sdr=Person(sdr, names[sdr]) if sdr is not None else None,
                 campaigns=credited.get(opportunity, []),
                 touch_counts=counts.get(opportunity, {}),
