@@ -189,7 +189,7 @@ class _Chain:
         return float(solution[0, 0]), float(solution[0, 1])
 
 
-DIRECT_SOLVE_STATES = 5_000  # beyond this (orders 3 and 4 over many channels) LU fills in
+DIRECT_SOLVE_STATES = 1_000  # beyond this (orders 3 and 4 over many channels) LU fills in
 
 
 def _absorbed(moves: sparse.csr_array, steps: np.ndarray) -> np.ndarray:
