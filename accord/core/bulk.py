@@ -26,8 +26,11 @@ def values_in(values: Sequence[Any]) -> RawSQL | list:
     if not values:
         return []  # Django answers `__in=[]` with no rows, without asking the database
     if is_postgres():
-        kind = "bigint" if values and isinstance(values[0], int) else "text"
-        return RawSQL(f"SELECT unnest(%s::{kind}[])", [values])  # noqa: S611 — no user text in the SQL
+        if isinstance(values[0], int):
+            # Integers as one array literal: the driver would adapt a list item by item
+            # (0.25 s for 60,000 ids, against 0.07 s for the text).
+            return RawSQL("SELECT unnest(%s::bigint[])", ["{" + ",".join(map(str, map(int, values))) + "}"])
+        return RawSQL("SELECT unnest(%s::text[])", [values])
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
 
 
