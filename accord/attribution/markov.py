@@ -144,7 +144,7 @@ class _Chain:
     moves: pl.DataFrame  # from, to, count
     converted: np.ndarray
     nulled: np.ndarray
-    value: np.ndarray  # the value of the conversions that ended in each state
+    leaving: np.ndarray  # the walks out of each state, into any other
     matrix: sparse.csc_array  # I − P
     conversion_step: np.ndarray  # r: the probability of converting next, from each state
     value_step: np.ndarray  # r weighted by the mean value of the conversions from each state
@@ -170,7 +170,7 @@ class _Chain:
             moves=moves,
             converted=converted,
             nulled=nulled,
-            value=value,
+            leaving=leaving,
             matrix=(sparse.identity(size, format="csc") - probability).tocsc(),
             conversion_step=conversion_step,
             value_step=conversion_step * mean_value,
@@ -196,26 +196,35 @@ def _absorbed(moves: sparse.csr_array, steps: np.ndarray) -> np.ndarray:
     """x = steps + moves · x, iterated from x = steps until no value moves by more than
     a part in 10¹⁵. Every state reaches an absorbing one, so the walk's chance of still
     moving after n steps falls geometrically, and so does the error."""
-    solution = steps.copy()
-    while True:
+    solution = steps
+    for _ in range(MAX_ITERATIONS):
         following = steps + moves @ solution
         if np.max(np.abs(following - solution)) <= 1e-15 * max(np.max(np.abs(following)), 1e-300):
             return following
         solution = following
+    raise ArithmeticError(f"The Markov chain did not settle in {MAX_ITERATIONS:,} steps.")
+
+
+MAX_ITERATIONS = 100_000  # a safety net: walks that almost never end would need this many
 
 
 def _transitions(chain: _Chain, states: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
-    labels = [START, *(NAME_SEPARATOR.join(names[i] for i in ids) for ids in states["channels"].to_list())]
-    leaving = np.bincount(chain.moves["from"].to_numpy(), weights=chain.moves["count"].to_numpy(), minlength=chain.size)
-    leaving = leaving + chain.converted + chain.nulled
-    ends = [
-        (origin, label, count)
-        for origin in range(chain.size)
-        for label, count in ((CONVERSION, chain.converted[origin]), (NULL, chain.nulled[origin]))
-        if count > 0
-    ]
-    moves = [(origin, labels[to], count) for origin, to, count in chain.moves.iter_rows()]
-    rows = [(labels[origin], to, count / leaving[origin]) for origin, to, count in [*moves, *ends]]
-    return pl.DataFrame(
-        rows, schema={"from": pl.String, "to": pl.String, "probability": pl.Float64}, orient="row"
+    """`from`, `to` (state labels) and `probability`: every observed transition."""
+    labels = pl.Series([START, *(NAME_SEPARATOR.join(names[i] for i in ids) for ids in states["channels"].to_list())])
+    absorbed = pl.DataFrame({"from": np.arange(chain.size), CONVERSION: chain.converted, NULL: chain.nulled}).unpivot(
+        index="from", variable_name="to_label", value_name="count"
+    )
+    rows = pl.concat(
+        [
+            chain.moves.select("from", pl.col("to").replace_strict(range(len(labels)), labels).alias("to_label"),
+                               pl.col("count").cast(pl.Float64)),
+            absorbed.filter(pl.col("count") > 0),
+        ]
+    )  # fmt: skip
+    return rows.select(
+        pl.col("from").replace_strict(range(len(labels)), labels).alias("from"),
+        pl.col("to_label").alias("to"),
+        (pl.col("count") / pl.col("from").replace_strict(range(chain.size), chain.leaving.tolist())).alias(
+            "probability"
+        ),
     ).sort("from", "to")
