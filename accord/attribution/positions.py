@@ -1,0 +1,100 @@
+"""How each rule-based model shares one conversion among the touches before it.
+
+A conversion (a lead created, an MQL, an opportunity, its pipeline or its revenue) has the
+touches of its journey, in time order, none after the conversion, and the moments that
+give touches their roles:
+
+- **first**: the journey's first touch;
+- **lead creation**: the last touch at or before the lead was created;
+- **opportunity creation**: the last touch at or before the opportunity was created;
+- **close**: the last touch at or before the deal closed.
+
+| model | shares |
+| --- | --- |
+| `first` | all to the first touch |
+| `last` | all to the last touch |
+| `linear` | equal shares to every touch |
+| `u_shaped` | 40% first, 40% lead creation, 20% over the other touches |
+| `w_shaped` | 30% first, 30% lead creation, 30% opportunity creation, 10% over the others |
+| `full_path` | 22.5% each to first, lead creation, opportunity creation and close, 10% over the others |
+| `time_decay` | each touch in proportion to 2^(−age / half-life), age = time before the conversion |
+
+Where one touch holds several roles it takes all their shares (a journey of one touch gives
+it everything). A role the conversion does not have — no opportunity yet, no touch before
+the lead was created — is left out, and where no touch is left for "the others" their share
+goes nowhere; either way the touches' shares are then scaled to sum to exactly 1. So a
+journey of two touches, first and lead creation, gives each half under `u_shaped`."""
+
+import polars as pl
+
+from accord.core.errors import InvalidInput
+
+MODELS = ("first", "last", "linear", "u_shaped", "w_shaped", "full_path", "time_decay")
+ROLES = ("first", "lead_creation", "opportunity_creation", "close")
+ROLE_SHARES = {
+    "u_shaped": ({"first": 0.4, "lead_creation": 0.4}, 0.2),
+    "w_shaped": ({"first": 0.3, "lead_creation": 0.3, "opportunity_creation": 0.3}, 0.1),
+    "full_path": (dict.fromkeys(ROLES, 0.225), 0.1),
+}
+DEFAULT_HALF_LIFE_DAYS = 7.0
+MICROSECONDS_A_DAY = 86_400_000_000
+
+
+def touch_shares(
+    touches: pl.DataFrame, conversions: pl.DataFrame, model: str, *, half_life_days: float = DEFAULT_HALF_LIFE_DAYS
+) -> pl.DataFrame:
+    """`touches`: `conversion`, `at` (UTC datetime), `order` (ties at the same instant: the
+    lower first), and whatever they are credited to; `conversions`: `conversion`,
+    `converted_at`, `lead_created_at`, `opportunity_created_at`, `closed_at` (null when
+    the conversion has none). Returns `touches` with `share` (each conversion's sum to 1),
+    leaving out touches after their conversion."""
+    if model not in MODELS:
+        raise InvalidInput(f"The model is one of {', '.join(MODELS)}.", field="model")
+    if model == "time_decay" and not half_life_days > 0:
+        raise InvalidInput("The half-life is a positive number of days.", field="half_life_days")
+    journey = (
+        touches.join(conversions, on="conversion")
+        .filter(pl.col("at") <= pl.col("converted_at"))
+        .sort("conversion", "at", "order")
+        .with_columns(
+            pl.int_range(pl.len()).over("conversion").alias("position"),
+            pl.len().over("conversion").alias("touches"),
+        )
+    )
+    if model == "first":
+        share = (pl.col("position") == 0).cast(pl.Float64)
+    elif model == "last":
+        share = (pl.col("position") == pl.col("touches") - 1).cast(pl.Float64)
+    elif model == "linear":
+        share = 1.0 / pl.col("touches")
+    elif model == "time_decay":
+        # Ages counted from the conversion's latest touch, so the largest weight is 1 and a
+        # journey years long cannot round every weight to 0.
+        age = (pl.col("at").max().over("conversion") - pl.col("at")).dt.total_microseconds() / MICROSECONDS_A_DAY
+        share = pl.lit(0.5).pow(age / half_life_days)
+    else:
+        journey = _with_roles(journey)
+        shares, others = ROLE_SHARES[model]
+        held = [pl.col(role).cast(pl.Float64) * weight for role, weight in shares.items()]
+        has_role = pl.any_horizontal(pl.col(role) for role in shares)
+        unroled = (~has_role).sum().over("conversion")
+        share = pl.sum_horizontal(held) + pl.when(~has_role).then(others / unroled).otherwise(0.0)
+    raw = journey.with_columns(share.alias("share"))
+    scaled = raw.with_columns((pl.col("share") / pl.col("share").sum().over("conversion")).alias("share"))
+    return scaled.drop("position", "touches", *conversions.columns[1:], *(r for r in ROLES if r in scaled.columns))
+
+
+def _with_roles(journey: pl.DataFrame) -> pl.DataFrame:
+    """A flag per role: is this the touch that holds it."""
+
+    def last_by(moment: str) -> pl.Expr:
+        before = pl.col("at") <= pl.col(moment)
+        holder = pl.when(before).then(pl.col("position")).max().over("conversion")
+        return (pl.col("position") == holder).fill_null(False)
+
+    return journey.with_columns(
+        (pl.col("position") == 0).alias("first"),
+        last_by("lead_created_at").alias("lead_creation"),
+        last_by("opportunity_created_at").alias("opportunity_creation"),
+        last_by("closed_at").alias("close"),
+    )
