@@ -16,7 +16,6 @@ Prints a table and writes benchmarks/results/compensation-report-<database>.json
 """
 
 import sys
-import time
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -30,13 +29,13 @@ sys.path.insert(0, str(HERE))
 from report_bench import (  # noqa: E402
     DAY_US,
     HOUR_US,
-    analyze,
+    built,
     command_line,
     django_on_fresh_database,
     median,
     timed,
     utc,
-    write_result,
+    write_run,
     write_touchpoints,
 )
 
@@ -181,11 +180,7 @@ def main(argv=None) -> int:
     django_on_fresh_database(args.database, "compensation")
     from accord.reports.compensation import compensation_report
 
-    began = time.perf_counter()
-    written = build(args.leads, args.touchpoints, args.seed)
-    build_seconds = time.perf_counter() - began
-    analyze()
-    print(f"Built in {build_seconds:,.0f} s: " + ", ".join(f"{name} {count:,}" for name, count in written.items()))
+    written, build_seconds = built(lambda: build(args.leads, args.touchpoints, args.seed))
 
     results = []
     print(f"{'period':<28} {'median s':>9} {'min s':>7} {'hand-offs':>10} {'wins':>6} {'total':>14}")
@@ -209,20 +204,7 @@ def main(argv=None) -> int:
             f"{name:<28} {row['median_seconds']:>9.3f} {row['min_seconds']:>7.3f} {row['handed_over']:>10,} "
             f"{row['won']:>6,} {row['total']:>14}"
         )
-    path = args.json or HERE / "results" / f"compensation-report-{args.database}.json"
-    write_result(
-        path,
-        {
-            "benchmark": "compensation_report",
-            "database": args.database,
-            "leads": args.leads,
-            "touchpoints": args.touchpoints,
-            "written": written,
-            "build_seconds": round(build_seconds, 1),
-            "repeat": args.repeat,
-            "results": results,
-        },
-    )
+    write_run(args, "compensation_report", written, build_seconds, results=results)
     return 0
 
 

@@ -27,14 +27,7 @@ sys.path.insert(0, str(HERE))
 
 from capture_load import percentile  # noqa: E402
 from compensation_report import PERIODS, build  # noqa: E402
-from report_bench import (  # noqa: E402
-    analyze,
-    command_line,
-    django_on_fresh_database,
-    median,
-    timed,
-    write_result,
-)
+from report_bench import built, command_line, django_on_fresh_database, median, timed, write_run  # noqa: E402
 
 CAMPAIGNS = 20
 REQUESTS = 40
@@ -115,12 +108,7 @@ def main(argv=None) -> int:
     from accord.reports.dashboard import dashboard
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    began = time.perf_counter()
-    written = build(args.leads, args.touchpoints, args.seed)
-    written.update(deal_history_and_costs())
-    build_seconds = time.perf_counter() - began
-    analyze()
-    print(f"Built in {build_seconds:,.0f} s: " + ", ".join(f"{name} {count:,}" for name, count in written.items()))
+    written, build_seconds = built(lambda: build(args.leads, args.touchpoints, args.seed) | deal_history_and_costs())
 
     results = []
     print(f"{'period, beside the previous':<28} {'median s':>9} {'min s':>7} {'won':>8} {'new leads':>10}")
@@ -156,21 +144,7 @@ def main(argv=None) -> int:
             f"page, March beside February, {name:<5}: p50 {row['p50_seconds']:.3f} s, "
             f"p95 {row['p95_seconds']:.3f} s ({row['requests']} requests)"
         )
-    path = args.json or HERE / "results" / f"dashboard-{args.database}.json"
-    write_result(
-        path,
-        {
-            "benchmark": "dashboard",
-            "database": args.database,
-            "leads": args.leads,
-            "touchpoints": args.touchpoints,
-            "written": written,
-            "build_seconds": round(build_seconds, 1),
-            "repeat": args.repeat,
-            "results": results,
-            "page": page,
-        },
-    )
+    write_run(args, "dashboard", written, build_seconds, results=results, page=page)
     return 0
 
 

@@ -28,7 +28,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from compensation_report import build  # noqa: E402
-from report_bench import DAY_US, analyze, command_line, django_on_fresh_database, median, timed, utc, write_result  # noqa: E402
+from report_bench import (  # noqa: E402
+    DAY_US,
+    analyze,
+    built,
+    command_line,
+    django_on_fresh_database,
+    median,
+    timed,
+    utc,
+    write_run,
+)
 
 PERIODS = {
     "month (March 2026)": (date(2026, 3, 1), date(2026, 3, 31)),
@@ -93,13 +103,14 @@ def main(argv=None) -> int:
     from accord.reports.summaries import summaries_refresh
     from accord.reports.velocity import velocity_report
 
-    began = time.perf_counter()
-    written = build(args.leads, 0, args.seed)
-    written.pop("touchpoints")
-    written["leads_in_campaigns"] = put_in_campaigns()
-    build_seconds = time.perf_counter() - began
-    analyze()
-    print(f"Built in {build_seconds:,.0f} s: " + ", ".join(f"{name} {count:,}" for name, count in written.items()))
+    args.touchpoints = 0  # the reports read none
+
+    def history() -> dict:
+        written = build(args.leads, 0, args.seed)
+        written.pop("touchpoints")
+        return written | {"leads_in_campaigns": put_in_campaigns()}
+
+    written, build_seconds = built(history)
 
     full_refresh_seconds, refreshed = seconds_of(summaries_refresh)
     print(f"First full refresh: {full_refresh_seconds:.1f} s, {refreshed:,} leads")
@@ -137,24 +148,14 @@ def main(argv=None) -> int:
     add_events(args.leads, args.seed)
     incremental_seconds, recomputed = seconds_of(summaries_refresh)
     print(f"Refresh after {NEW_EVENTS:,} new events: {incremental_seconds:.3f} s, {recomputed:,} leads")
-    path = args.json or HERE / "results" / f"funnel-velocity-{args.database}.json"
-    write_result(
-        path,
-        {
-            "benchmark": "funnel_velocity",
-            "database": args.database,
-            "leads": args.leads,
-            "written": written,
-            "build_seconds": round(build_seconds, 1),
-            "first_full_refresh_seconds": full_refresh_seconds,
-            "refresh_after_new_events": {
-                "events": NEW_EVENTS,
-                "leads": recomputed,
-                "seconds": incremental_seconds,
-            },
-            "repeat": args.repeat,
-            "results": results,
-        },
+    write_run(
+        args,
+        "funnel_velocity",
+        written,
+        build_seconds,
+        first_full_refresh_seconds=full_refresh_seconds,
+        refresh_after_new_events={"events": NEW_EVENTS, "leads": recomputed, "seconds": incremental_seconds},
+        results=results,
     )
     return 0
 

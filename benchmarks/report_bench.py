@@ -1,6 +1,7 @@
-"""What the report benchmarks (cost_report.py, wins_feed.py, compensation_report.py) share:
-the command line, a fresh database, Django ready on it, the touchpoints written in bulk,
-planner statistics, and timing a report (a warm-up, then the median of --repeat runs)."""
+"""What the report benchmarks (cost, wins, compensation, SLA scorecard, funnel and velocity,
+dashboard, pipeline) share: the command line, a fresh database, Django ready on it, the
+touchpoints written in bulk, the history's build timed with planner statistics after it,
+timing a report (a warm-up, then the median of --repeat runs), and the run's JSON."""
 
 import argparse
 import json
@@ -106,6 +107,35 @@ def timed(report: Callable, repeat: int):
 
 def median(runs: list[float]) -> float:
     return round(statistics.median(runs), 3)
+
+
+def built(build: Callable[[], dict]) -> tuple[dict, float]:
+    """`build()` (the history, returning the rows written per table) timed, planner
+    statistics gathered after it, and a line saying what was written: (written, seconds)."""
+    began = time.perf_counter()
+    written = build()
+    seconds = time.perf_counter() - began
+    analyze()
+    print(f"Built in {seconds:,.0f} s: " + ", ".join(f"{name} {count:,}" for name, count in written.items()))
+    return written, seconds
+
+
+def write_run(args: argparse.Namespace, name: str, written: dict, build_seconds: float, **measures) -> None:
+    """A report benchmark's run as `results/<name>-<database>.json` (or --json): the
+    options, what was built and how long that took, then `measures`."""
+    write_result(
+        args.json or HERE / "results" / f"{name.replace('_', '-')}-{args.database}.json",
+        {
+            "benchmark": name,
+            "database": args.database,
+            "leads": args.leads,
+            "touchpoints": args.touchpoints,
+            "written": written,
+            "build_seconds": round(build_seconds, 1),
+            "repeat": args.repeat,
+            **measures,
+        },
+    )
 
 
 def write_result(path: Path, payload: dict) -> None:

@@ -12,7 +12,6 @@ benchmarks/results/sla-scorecard-<database>.json.
 """
 
 import sys
-import time
 from functools import partial
 from pathlib import Path
 
@@ -20,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from compensation_report import PERIODS, build  # noqa: E402
-from report_bench import analyze, command_line, django_on_fresh_database, median, timed, write_result  # noqa: E402
+from report_bench import built, command_line, django_on_fresh_database, median, timed, write_run  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -29,11 +28,7 @@ def main(argv=None) -> int:
     from accord.people.models import Team
     from accord.reports.sla import sla_drill, sla_scorecard
 
-    began = time.perf_counter()
-    written = build(args.leads, args.touchpoints, args.seed)
-    build_seconds = time.perf_counter() - began
-    analyze()
-    print(f"Built in {build_seconds:,.0f} s: " + ", ".join(f"{name} {count:,}" for name, count in written.items()))
+    written, build_seconds = built(lambda: build(args.leads, args.touchpoints, args.seed))
     team = Team.objects.order_by("pk").first().pk
 
     reports = {
@@ -65,20 +60,7 @@ def main(argv=None) -> int:
                 f"{report_name:<22} {name:<28} {row['median_seconds']:>9.3f} {row['min_seconds']:>7.3f} "
                 f"{row['handed_over']:>10,}"
             )
-    path = args.json or HERE / "results" / f"sla-scorecard-{args.database}.json"
-    write_result(
-        path,
-        {
-            "benchmark": "sla_scorecard",
-            "database": args.database,
-            "leads": args.leads,
-            "touchpoints": args.touchpoints,
-            "written": written,
-            "build_seconds": round(build_seconds, 1),
-            "repeat": args.repeat,
-            "results": results,
-        },
-    )
+    write_run(args, "sla_scorecard", written, build_seconds, results=results)
     return 0
 
 
