@@ -141,9 +141,9 @@ def test_drill_down_names_the_leads_behind_a_number(world, march):
     assert sla_drill(**MARCH, measure="on_time", group_id=world.other_rep.pk).height == 0
 
 
-def test_a_reassignment_before_the_deadline_is_not_the_reps_fault(world, march):
-    """G goes to Other Rep (Rita is away that morning) at 10:00 on Mon 16 March, due 14:00;
-    at 11:00 the manager gives it to Rita, whose new clock is due 15:00 and never stops."""
+def _g_reassigned_to_rita(world) -> Lead:
+    """G qualifies at 10:00 on Mon 16 March while Rita is away, so it goes to Other Rep (due
+    14:00); Rita is back and at 11:00 the manager gives it to her (due 15:00)."""
     for user, away in ((world.rep, True), (world.other_rep, False)):
         user.is_out_of_office = away
         user.save(update_fields=["is_out_of_office"])
@@ -153,6 +153,13 @@ def test_a_reassignment_before_the_deadline_is_not_the_reps_fault(world, march):
     world.rep.is_out_of_office = False
     world.rep.save(update_fields=["is_out_of_office"])
     services.lead_assign(lead_id=lead.pk, owner_email=world.rep.email, acting_user=world.manager, at=utc(3, 16, 11))
+    return lead
+
+
+def test_a_reassignment_before_the_deadline_is_not_the_reps_fault(world, march):
+    """G goes to Other Rep (Rita is away that morning) at 10:00 on Mon 16 March, due 14:00;
+    at 11:00 the manager gives it to Rita, whose new clock is due 15:00 and never stops."""
+    _g_reassigned_to_rita(world)
 
     card = {row.group_id: row.counts for row in sla_scorecard(**MARCH).rows}
 
@@ -204,15 +211,7 @@ def test_one_reps_drill_down_ends_a_window_at_another_reps_hand_off(world, march
     manager gives it to Rita, who accepts it at 12:00. Other Rep's hand-off ran 10:00–11:00:
     reassigned before its 14:00 deadline, and not accepted — the acceptance came in Rita's
     window (11:00 to the end of March), even when only Other Rep's leads are read."""
-    for user, away in ((world.rep, True), (world.other_rep, False)):
-        user.is_out_of_office = away
-        user.save(update_fields=["is_out_of_office"])
-    lead = Lead.objects.create(**{**QUALIFIABLE, "email": "g@bigco.example"})
-    services.touchpoint_record(lead_id=lead.pk, type="content_download", acting_user=world.marketer, at=utc(3, 16, 10))
-    assert Lead.objects.get(pk=lead.pk).owner == world.other_rep
-    world.rep.is_out_of_office = False
-    world.rep.save(update_fields=["is_out_of_office"])
-    services.lead_assign(lead_id=lead.pk, owner_email=world.rep.email, acting_user=world.manager, at=utc(3, 16, 11))
+    lead = _g_reassigned_to_rita(world)
     services.lead_accept(lead_id=lead.pk, acting_user=world.rep, at=utc(3, 16, 12))
 
     def keys(measure: str, rep: int) -> list[int]:
