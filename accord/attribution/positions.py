@@ -48,19 +48,50 @@ def touch_shares(
     `converted_at`, `lead_created_at`, `opportunity_created_at`, `closed_at` (null when
     the conversion has none). Returns `touches` with `share` (each conversion's sum to 1),
     leaving out touches after their conversion."""
+    model_check(model, half_life_days)
+    journey = journey_of(touches, conversions)
+    shared = journey.with_columns(share_of(model, half_life_days).alias("share"))
+    return shared.drop(*JOURNEY_COLUMNS)
+
+
+def model_check(model: str, half_life_days: float) -> None:
     if model not in MODELS:
         raise InvalidInput(f"The model is one of {', '.join(MODELS)}.", field="model")
     if model == "time_decay" and not half_life_days > 0:
         raise InvalidInput("The half-life is a positive number of days.", field="half_life_days")
+
+
+# What `journey_of` adds to the touches, for `share_of` to read.
+JOURNEY_COLUMNS = ("position", "touches", "age_days", *ROLES)
+
+
+def journey_of(touches: pl.DataFrame, conversions: pl.DataFrame) -> pl.DataFrame:
+    """The touches (as `touch_shares` takes them) at or before their conversion, in order,
+    with what every model's shares are worked out from: `position` in the journey,
+    `touches` in it, `age_days` before its latest touch, and a flag per role. Prepared once
+    for all the models of a report."""
     journey = (
-        touches.join(conversions, on="conversion")
+        touches.join(conversions.select(CONVERSION_COLUMNS), on="conversion")
         .filter(pl.col("at") <= pl.col("converted_at"))
         .sort("conversion", "at", "order")
         .with_columns(
             pl.int_range(pl.len()).over("conversion").alias("position"),
             pl.len().over("conversion").alias("touches"),
+            # Ages counted from the conversion's latest touch, so the largest time-decay
+            # weight is 1 and a journey years long cannot round every weight to 0.
+            ((pl.col("at").max().over("conversion") - pl.col("at")).dt.total_microseconds() / MICROSECONDS_A_DAY).alias(
+                "age_days"
+            ),
         )
     )
+    return _with_roles(journey).drop(CONVERSION_COLUMNS[1:])
+
+
+CONVERSION_COLUMNS = ("conversion", "converted_at", "lead_created_at", "opportunity_created_at", "closed_at")
+
+
+def share_of(model: str, half_life_days: float = DEFAULT_HALF_LIFE_DAYS) -> pl.Expr:
+    """Each touch's share of its conversion under `model`, over a `journey_of` frame."""
     if model == "first":
         share = (pl.col("position") == 0).cast(pl.Float64)
     elif model == "last":
@@ -68,20 +99,14 @@ def touch_shares(
     elif model == "linear":
         share = 1.0 / pl.col("touches")
     elif model == "time_decay":
-        # Ages counted from the conversion's latest touch, so the largest weight is 1 and a
-        # journey years long cannot round every weight to 0.
-        age = (pl.col("at").max().over("conversion") - pl.col("at")).dt.total_microseconds() / MICROSECONDS_A_DAY
-        share = pl.lit(0.5).pow(age / half_life_days)
+        share = pl.lit(0.5).pow(pl.col("age_days") / half_life_days)
     else:
-        journey = _with_roles(journey)
         shares, others = ROLE_SHARES[model]
         held = [pl.col(role).cast(pl.Float64) * weight for role, weight in shares.items()]
         has_role = pl.any_horizontal(pl.col(role) for role in shares)
         unroled = (~has_role).sum().over("conversion")
         share = pl.sum_horizontal(held) + pl.when(~has_role).then(others / unroled).otherwise(0.0)
-    raw = journey.with_columns(share.alias("share"))
-    scaled = raw.with_columns((pl.col("share") / pl.col("share").sum().over("conversion")).alias("share"))
-    return scaled.drop("position", "touches", *conversions.columns[1:], *(r for r in ROLES if r in scaled.columns))
+    return share / share.sum().over("conversion")
 
 
 def _with_roles(journey: pl.DataFrame) -> pl.DataFrame:

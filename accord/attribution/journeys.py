@@ -1,0 +1,294 @@
+"""Journeys from Accord's own records: the conversions of a period and, for each, the touches
+before it that may share its credit.
+
+A **conversion** is, by what is attributed:
+
+- `lead`: a lead created in the period (at its creation);
+- `mql`: a lead that became marketing qualified in the period, once, at the first time it
+  did so in the period (a lead recycled and qualified again in the same period counts once);
+- `opportunity` and `pipeline`: a deal created in the period (weighing 1, or its amount);
+- `revenue`: a deal won in the period and still won at its end, weighing its amount
+  (`reports.deals.won_deals`: a deal won, reopened and won again counts once).
+
+Its **journey** is the touchpoints of the people involved in the look-back window: from
+`lookback_days` before the conversion up to the conversion itself, never after. For a lead
+or an MQL that is the lead's own touchpoints; for a deal it is account-based — every
+contact of the deal's account (or its lead's alone, when the deal has no account). A
+conversion with no touchpoint in its window is kept, as "no touch".
+
+The roles some models give touches come from the moments of the conversion: the lead's
+creation (the deal's lead, for a deal), the deal's creation and its win.
+
+For the Markov model, which also learns from journeys that did not convert, a **journey
+without conversion** is a person (a lead; an account, or a lead without one, for deals)
+with touchpoints in the period who did not convert in it: its path is those touchpoints.
+For `lead` there is none (every touchpoint belongs to a lead), so the chain learns from
+converting paths alone.
+
+Every touch is credited to a **group**: its campaign (by campaign; "(no campaign)" without
+one) or its channel (by channel: the touchpoint's own channel, else its campaign's, else
+"(none)").
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import polars as pl
+from django.db.models import FloatField
+from django.db.models.functions import Cast
+
+from accord.campaigns.models import Campaign
+from accord.core.bulk import UTC_DATETIME, frame_of, values_in
+from accord.core.errors import InvalidInput
+from accord.crm.models import Lead, LeadEvent, Opportunity, Stage, Touchpoint
+from accord.reports.deals import won_deals
+
+CONVERSIONS = ("lead", "mql", "opportunity", "pipeline", "revenue")
+MONEY = frozenset({"pipeline", "revenue"})  # weighed by amount; the others count 1 each
+DEAL_CONVERSIONS = frozenset({"opportunity", "pipeline", "revenue"})
+GROUPS = ("campaign", "channel")
+DEFAULT_LOOKBACK_DAYS = 90
+MAX_LOOKBACK_DAYS = 3650
+NO_TOUCH = "(no touch)"
+NO_CAMPAIGN = "(no campaign)"
+NO_CHANNEL = "(none)"
+
+CONVERSION_SCHEMA = {
+    "conversion": pl.Int64,
+    "converted_at": UTC_DATETIME,
+    "lead_created_at": UTC_DATETIME,
+    "opportunity_created_at": UTC_DATETIME,
+    "closed_at": UTC_DATETIME,
+    "value": pl.Float64,
+}
+TOUCH_SCHEMA = {"conversion": pl.Int64, "at": UTC_DATETIME, "order": pl.Int64, "group": pl.String}
+READ_SCHEMA = {
+    "lead": pl.Int64,
+    "order": pl.Int64,
+    "at": UTC_DATETIME,
+    "campaign_id": pl.Int64,
+    "channel": pl.String,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Journeys:
+    """`conversions`: one row per conversion (`CONVERSION_SCHEMA`); `touches`: the touches
+    of their journeys (`TOUCH_SCHEMA`; none after its conversion or before its window);
+    `groups`: `group`, `name`, `channel` of every group a touch names; `unconverted`: the
+    paths that did not convert (`subject`, `at`, `order`, `group`), read only when asked."""
+
+    conversion: str
+    by: str
+    conversions: pl.DataFrame
+    touches: pl.DataFrame
+    groups: pl.DataFrame
+    unconverted: pl.DataFrame | None
+
+
+def journeys_check(conversion: str, by: str, lookback_days: int) -> None:
+    if conversion not in CONVERSIONS:
+        raise InvalidInput(f"The conversion is one of {', '.join(CONVERSIONS)}.", field="conversion")
+    if by not in GROUPS:
+        raise InvalidInput(f"Attribution is by {' or '.join(GROUPS)}.", field="by")
+    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
+        raise InvalidInput(
+            f"The look-back window is 0 to {MAX_LOOKBACK_DAYS} days (got {lookback_days}).", field="lookback_days"
+        )
+
+
+def journeys_read(
+    start: datetime,
+    end: datetime,
+    *,
+    conversion: str,
+    by: str,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    unconverted: bool = False,
+) -> Journeys:
+    """The conversions in [start, end) and their journeys (see the module's docstring); with
+    `unconverted`, also the paths that did not convert, for the Markov model."""
+    journeys_check(conversion, by, lookback_days)
+    window = timedelta(days=lookback_days)
+    if conversion in DEAL_CONVERSIONS:
+        conversions, members = _deal_conversions(start, end, conversion)
+        leads = values_in(members["lead"].unique().to_list())
+    else:
+        conversions, leads = _lead_conversions(start, end, conversion)
+        members = pl.DataFrame({"conversion": conversions["conversion"], "lead": conversions["conversion"]})
+    touched = pl.concat(
+        [
+            _touches(
+                Touchpoint.objects.filter(lead_id__in=leads, occurred_at__gte=start - window, occurred_at__lt=end)
+            ),
+            _captures(Lead.objects.filter(pk__in=leads, created_at__gte=start - window, created_at__lt=end)),
+        ]
+    )
+    moments = conversions.select("conversion", "converted_at")
+    touches = (
+        members.join(touched, on="lead")
+        .join(moments, on="conversion")
+        .filter((pl.col("at") <= pl.col("converted_at")) & (pl.col("at") >= pl.col("converted_at") - window))
+    )
+    touches, groups = _grouped(touches, by)
+    paths = None
+    if unconverted:
+        paths, more = _grouped(_unconverted(start, end, conversion, members), by)
+        groups = pl.concat([groups, more]).unique("group")
+    return Journeys(
+        conversion, by, conversions, touches.select(list(TOUCH_SCHEMA)).sort("conversion", "at", "order"), groups, paths
+    )
+
+
+def _lead_conversions(start: datetime, end: datetime, conversion: str) -> tuple[pl.DataFrame, object]:
+    """The leads' conversions, and a subquery of their ids to read their touches with."""
+    if conversion == "lead":
+        leads = Lead.objects.filter(created_at__gte=start, created_at__lt=end)
+        frame = frame_of(
+            leads.order_by().values_list("pk", "created_at"), ["conversion", "converted_at"], {"conversion": pl.Int64}
+        ).with_columns(pl.col("converted_at").alias("lead_created_at"))
+        return _completed(frame), leads.values("pk")
+    qualified = LeadEvent.objects.filter(
+        kind=LeadEvent.Kind.STAGE, to_stage=Stage.MQL, occurred_at__gte=start, occurred_at__lt=end
+    ).order_by()
+    events = frame_of(
+        qualified.values_list("lead_id", "occurred_at", "lead__created_at"),
+        ["conversion", "converted_at", "lead_created_at"],
+        {"conversion": pl.Int64},
+    )
+    firsts = events.group_by("conversion").agg(pl.col("converted_at").min(), pl.col("lead_created_at").first())
+    return _completed(firsts), qualified.values("lead_id")
+
+
+def _completed(frame: pl.DataFrame) -> pl.DataFrame:
+    """A lead's conversion, weighing 1, with every column: the moments it lacks as nulls."""
+    given = {"value": pl.lit(1.0)}
+    return frame.select(
+        given.get(name, pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in CONVERSION_SCHEMA.items()
+    )
+
+
+DEAL_SCHEMA = {
+    "conversion": pl.Int64,
+    "lead": pl.Int64,
+    "account": pl.Int64,
+    "amount": pl.Float64,
+    "opportunity_created_at": UTC_DATETIME,
+    "lead_created_at": UTC_DATETIME,
+}
+
+
+def _deal_conversions(start: datetime, end: datetime, conversion: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The deals' conversions, and `members`: (conversion, lead) for every contact of each
+    deal's account, or the deal's lead when it has no account."""
+    fields = ("pk", "lead_id", "account_id", Cast("amount", FloatField()), "created_at", "lead__created_at")
+    if conversion == "revenue":
+        won = won_deals(start, end).select(pl.col("opportunity").alias("conversion"), pl.col("won_at"))
+        deals = Opportunity.objects.filter(pk__in=values_in(won["conversion"].to_list()))
+    else:
+        won = None
+        deals = Opportunity.objects.filter(created_at__gte=start, created_at__lt=end)
+    frame = frame_of(deals.order_by().values_list(*fields), list(DEAL_SCHEMA), DEAL_SCHEMA)
+    if won is not None:
+        frame = frame.join(won, on="conversion")
+        moments = {"converted_at": pl.col("won_at"), "closed_at": pl.col("won_at")}
+    else:
+        moments = {"converted_at": pl.col("opportunity_created_at"), "closed_at": pl.lit(None, UTC_DATETIME)}
+    value = pl.col("amount") if conversion in MONEY else pl.lit(1.0)
+    conversions = frame.select(
+        "conversion",
+        moments["converted_at"].alias("converted_at"),
+        "lead_created_at",
+        "opportunity_created_at",
+        moments["closed_at"].alias("closed_at"),
+        value.cast(pl.Float64).alias("value"),
+    )
+    accounts = frame["account"].drop_nulls().unique().to_list()
+    contacts = frame_of(
+        Lead.objects.filter(account_id__in=values_in(accounts)).order_by().values_list("pk", "account_id"),
+        ["lead", "account"],
+        {"lead": pl.Int64, "account": pl.Int64},
+    )
+    members = pl.concat(
+        [
+            frame.filter(pl.col("account").is_not_null())
+            .select("conversion", "account")
+            .join(contacts, on="account")
+            .select("conversion", "lead"),
+            frame.filter(pl.col("account").is_null() & pl.col("lead").is_not_null()).select("conversion", "lead"),
+        ]
+    )
+    return conversions, members
+
+
+def _touches(touchpoints) -> pl.DataFrame:
+    return frame_of(
+        touchpoints.order_by().values_list("lead_id", "pk", "occurred_at", "campaign_id", "channel"),
+        list(READ_SCHEMA),
+        READ_SCHEMA,
+    )
+
+
+def _captures(leads) -> pl.DataFrame:
+    """Each lead's capture as a touch: at its creation, of its campaign, its source as the
+    channel; ordered before the touchpoints of the same instant (a negative `order`). A lead
+    with neither campaign nor source tells nothing of how it came, and has none."""
+    captured = leads.exclude(campaign__isnull=True, source="")
+    names = ["lead", "at", "campaign_id", "channel"]
+    frame = frame_of(captured.order_by().values_list("pk", "created_at", "campaign_id", "source"), names, READ_SCHEMA)
+    return frame.select("lead", (-pl.col("lead")).alias("order"), *names[1:])
+
+
+def _unconverted(start: datetime, end: datetime, conversion: str, members: pl.DataFrame) -> pl.DataFrame:
+    """The paths of the people with touchpoints in [start, end) who did not convert in it:
+    `subject` (a lead; for deals, an account, or a lead without one, as a negative number
+    so the two cannot meet), and the touches."""
+    touches = pl.concat(
+        [
+            _touches(Touchpoint.objects.filter(occurred_at__gte=start, occurred_at__lt=end)),
+            _captures(Lead.objects.filter(created_at__gte=start, created_at__lt=end)),
+        ]
+    )
+    accounts = frame_of(
+        Lead.objects.filter(pk__in=values_in(touches["lead"].unique().to_list()), account__isnull=False)
+        .order_by()
+        .values_list("pk", "account_id"),
+        ["lead", "account"],
+        {"lead": pl.Int64, "account": pl.Int64},
+    )
+    touches = touches.join(accounts, on="lead", how="left")
+    converted = members["lead"].unique().implode()
+    if conversion in DEAL_CONVERSIONS:
+        subject = pl.coalesce(pl.col("account"), -pl.col("lead"))
+        touches = touches.with_columns(subject.alias("subject"))
+        # A person whose account (or own lead) converted is no unconverted journey.
+        gone = touches.filter(pl.col("lead").is_in(converted))["subject"].unique().implode()
+        return touches.filter(~pl.col("subject").is_in(gone))
+    return touches.with_columns(pl.col("lead").alias("subject")).filter(~pl.col("lead").is_in(converted))
+
+
+def _grouped(touches: pl.DataFrame, by: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`touches` with their `group` (campaign code or channel), and the groups named."""
+    ids = touches["campaign_id"].drop_nulls().unique().to_list()
+    campaigns = frame_of(
+        Campaign.objects.filter(pk__in=values_in(ids)).order_by().values_list("pk", "code", "name", "channel"),
+        ["campaign_id", "code", "name", "campaign_channel"],
+        {"campaign_id": pl.Int64},
+    )
+    touches = touches.join(campaigns, on="campaign_id", how="left")
+    if by == "campaign":
+        group = pl.col("code").fill_null(NO_CAMPAIGN)
+        named = campaigns.select(pl.col("code").alias("group"), "name", pl.col("campaign_channel").alias("channel"))
+        named = pl.concat([named, pl.DataFrame({"group": [NO_CAMPAIGN], "name": [NO_CAMPAIGN], "channel": [None]})])
+    else:
+        own = pl.when(pl.col("channel") != "").then(pl.col("channel"))
+        theirs = pl.when(pl.col("campaign_channel") != "").then(pl.col("campaign_channel"))
+        group = pl.coalesce(own, theirs, pl.lit(NO_CHANNEL))
+        named = None
+    touches = touches.with_columns(group.alias("group"))
+    if named is None:
+        channels = touches["group"].unique()
+        named = pl.DataFrame({"group": channels, "name": channels, "channel": channels})
+    groups = named.cast(pl.String).filter(pl.col("group").is_in(touches["group"].unique().implode()))
+    return touches, groups
