@@ -443,11 +443,15 @@ class _Simulation:
 
     def _touch(self, lead_id: int, kind: str, campaign):
         def touch(when: datetime) -> None:
+            # Half the touches come from the campaign that brought the lead, the others from
+            # whatever else marketing runs, so journeys mix campaigns and channels as real
+            # ones do (and the attribution models have something to disagree about).
+            source = campaign if campaign and self.rng.random() < 0.5 else self.rng.choice(self.campaigns)
             services.touchpoint_record(
                 lead_id=lead_id,
                 type=kind,
-                channel=campaign.channel if campaign else "web",
-                campaign=campaign.code if campaign and self.rng.random() < 0.6 else None,
+                channel=source.channel,
+                campaign=source.code if self.rng.random() < 0.6 else None,
                 acting_user=None,
                 at=when,
             )
