@@ -137,6 +137,18 @@ def attribution_report(
     read = journeys_.journeys_read(
         start, end, conversion=conversion, by=by, lookback_days=lookback_days, unconverted="markov" in models
     )
+    return _credited(read, date_from, date_to, models, order, half_life_days, lookback_days)
+
+
+def _credited(
+    read: journeys_.Journeys,
+    date_from: date,
+    date_to: date,
+    models: tuple[str, ...],
+    order: int,
+    half_life_days: float,
+    lookback_days: int,
+) -> AttributionReport:
     conversions = read.conversions
     journey = journey_of(read.touches, conversions).join(
         conversions.select("conversion", "value"), on="conversion", how="left"
@@ -174,8 +186,8 @@ def attribution_report(
     return AttributionReport(
         date_from=date_from,
         date_to=date_to,
-        conversion=conversion,
-        by=by,
+        conversion=read.conversion,
+        by=read.by,
         lookback_days=lookback_days,
         half_life_days=half_life_days,
         order=order,
@@ -246,15 +258,12 @@ def _markov(
     return credit, effects, result.transitions
 
 
-INFLUENCE_SCHEMA = {"conversion": pl.Int64, "status": pl.String}
-
-
 @dataclass(frozen=True, slots=True)
 class InfluenceReport:
     """`rows`: per campaign that touched a deal, the deals it influenced (`opportunities`,
     `amount`) and those of them won by the period's end (`won`, `won_amount`), their shares
-    of the period's deals and amount, and `attributed`: per rule-based model, the pipeline
-    it attributes to the campaign."""
+    of the period's deals and amount, and `attributed`: per model, the pipeline it
+    attributes to the campaign (`attribution`, the pipeline by campaign, has the rest)."""
 
     date_from: date
     date_to: date
@@ -264,12 +273,15 @@ class InfluenceReport:
     influenced: int  # deals with at least one campaign touch
     influenced_amount: float
     rows: list[dict]
+    attribution: AttributionReport
 
     def as_dict(self) -> dict:
         return {
             "from": self.date_from,
             "to": self.date_to,
             "lookback_days": self.lookback_days,
+            "half_life_days": self.attribution.half_life_days,
+            "order": self.attribution.order,
             "total_opportunities": self.opportunities,
             "total_amount": self.amount,
             "influenced_opportunities": self.influenced,
@@ -279,27 +291,39 @@ class InfluenceReport:
 
 
 def influence_report(
-    *, date_from: date, date_to: date, lookback_days: int = journeys_.DEFAULT_LOOKBACK_DAYS
+    *,
+    date_from: date,
+    date_to: date,
+    lookback_days: int = journeys_.DEFAULT_LOOKBACK_DAYS,
+    models: tuple[str, ...] = MODELS,
+    order: int = 1,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
 ) -> InfluenceReport:
     """The deals created in [date_from, date_to] (UTC days) each campaign touched in the
-    window before the deal's creation (account-based), most amount first."""
+    window before the deal's creation (account-based), most amount first, beside the
+    pipeline `models` attribute to it (the rule-based ones unless asked; Markov reads
+    every touch of the period too)."""
+    _options_check(models, order, half_life_days)
     start, end = period_bounds(date_from, date_to)
-    read = journeys_.journeys_read(start, end, conversion="pipeline", by="campaign", lookback_days=lookback_days)
+    read = journeys_.journeys_read(
+        start, end, conversion="pipeline", by="campaign", lookback_days=lookback_days, unconverted="markov" in models
+    )
+    attribution = _credited(read, date_from, date_to, models, order, half_life_days, lookback_days)
     deals = read.conversions.select("conversion", pl.col("value").alias("amount"))
     statuses = last_status(status_history(end).filter(pl.col("opportunity").is_in(deals["conversion"].implode())))
-    won = statuses.filter(pl.col("status") == "won").select(pl.col("opportunity").alias("conversion"))
-    deals = deals.with_columns(pl.col("conversion").is_in(won["conversion"].implode()).alias("won"))
+    won = statuses.filter(pl.col("status") == "won")["opportunity"].implode()
+    deals = deals.with_columns(pl.col("conversion").is_in(won).alias("won"))
     touched = (
         read.touches.filter(pl.col("group") != journeys_.NO_CAMPAIGN)
         .select("conversion", "group")
         .unique()
         .join(deals, on="conversion")
     )
-    journey = journey_of(read.touches, read.conversions).join(
-        read.conversions.select("conversion", "value"), on="conversion"
-    )
-    attributed = _rule_credits(journey, list(MODELS), DEFAULT_HALF_LIFE_DAYS)
+    attributed = attribution.groups.select("group")
+    for model, credit in attribution.credits.items():
+        attributed = attributed.join(credit.select("group", pl.col("value").alias(model)), on="group", how="left")
     total_amount = float(deals["amount"].sum())
+    share_of_amount = pl.col("amount") / total_amount if total_amount else pl.lit(None, pl.Float64)
     per_campaign = (
         touched.group_by("group")
         .agg(
@@ -309,18 +333,16 @@ def influence_report(
             pl.col("amount").filter(pl.col("won")).sum().alias("won_amount"),
         )
         .join(read.groups, on="group", how="left")
+        .join(attributed.select("group", pl.struct(models).alias("attributed")), on="group", how="left")
+        .with_columns(
+            (pl.col("opportunities") / deals.height).alias("share_of_opportunities"),
+            share_of_amount.alias("share_of_amount"),
+        )
         .sort(["amount", "group"], descending=[True, False])
     )
-    rows = []
-    for row in per_campaign.to_dicts():
-        row["share_of_opportunities"] = row["opportunities"] / deals.height
-        row["share_of_amount"] = row["amount"] / total_amount if total_amount else None
-        row["attributed"] = {
-            model: float(credit.filter(pl.col("group") == row["group"])["value"].sum())
-            for model, credit in attributed.items()
-        }
-        rows.append(row)
     influenced = deals.filter(pl.col("conversion").is_in(touched["conversion"].unique().implode()))
+    columns = ["group", "name", "channel", "opportunities", "amount", "won", "won_amount",
+               "share_of_opportunities", "share_of_amount", "attributed"]  # fmt: skip
     return InfluenceReport(
         date_from=date_from,
         date_to=date_to,
@@ -329,5 +351,6 @@ def influence_report(
         amount=total_amount,
         influenced=influenced.height,
         influenced_amount=float(influenced["amount"].sum()),
-        rows=rows,
+        rows=per_campaign.select(columns).to_dicts(),
+        attribution=attribution,
     )

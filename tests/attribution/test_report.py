@@ -236,3 +236,16 @@ def test_bad_options_name_the_field(history, options, field):
     with pytest.raises(InvalidInput) as raised:
         attribution_report(**{**MARCH, **options})
     assert raised.value.field == field
+
+
+def test_influence_shows_the_models_asked_for_as_the_attribution_computes_them(history):
+    options = {"half_life_days": 3, "order": 2}
+    influence = influence_report(**MARCH, models=("time_decay", "markov"), **options)
+    alone = attribution_report(**MARCH, conversion="pipeline", by="campaign", models=("time_decay", "markov"),
+                               **options)  # fmt: skip
+    for row in influence.rows:
+        assert set(row["attributed"]) == {"time_decay", "markov"}
+        for model in ("time_decay", "markov"):
+            expected = next(credit["value"] for credit in alone.rows(model) if credit["group"] == row["group"])
+            assert row["attributed"][model] == pytest.approx(expected)
+    assert (influence.as_dict()["half_life_days"], influence.as_dict()["order"]) == (3, 2)
