@@ -22,8 +22,9 @@ creation (the deal's lead, for a deal), the deal's creation and its win.
 For the Markov model, which also learns from journeys that did not convert, a **journey
 without conversion** is a person (a lead; an account, or a lead without one, for deals)
 with touchpoints in the period who did not convert in it: its path is those touchpoints.
-For `lead` there is none (every touchpoint belongs to a lead), so the chain learns from
-converting paths alone.
+For `lead` there is none: every touchpoint belongs to a lead, and a lead touched in the
+period but created before it had converted already. The chain learns from converting
+paths alone.
 
 Every touch is credited to a **group**: its campaign (by campaign; "(no campaign)" without
 one) or its channel (by channel: the touchpoint's own channel, else its campaign's, else
@@ -243,13 +244,19 @@ def _captures(leads) -> pl.DataFrame:
 def _unconverted(start: datetime, end: datetime, conversion: str, members: pl.DataFrame) -> pl.DataFrame:
     """The paths of the people with touchpoints in [start, end) who did not convert in it:
     `subject` (a lead; for deals, an account, or a lead without one, as a negative number
-    so the two cannot meet), and the touches."""
+    so the two cannot meet), and the touches. None for `lead`: a lead touched in the period
+    but created before it converted already, and is no journey that failed."""
+    if conversion == "lead":
+        return pl.DataFrame(schema={"subject": pl.Int64, **READ_SCHEMA})
     touches = pl.concat(
         [
             _touches(Touchpoint.objects.filter(occurred_at__gte=start, occurred_at__lt=end)),
             _captures(Lead.objects.filter(created_at__gte=start, created_at__lt=end)),
         ]
     )
+    converted = members["lead"].unique().implode()
+    if conversion not in DEAL_CONVERSIONS:
+        return touches.with_columns(pl.col("lead").alias("subject")).filter(~pl.col("lead").is_in(converted))
     accounts = frame_of(
         Lead.objects.filter(pk__in=values_in(touches["lead"].unique().to_list()), account__isnull=False)
         .order_by()
@@ -258,14 +265,10 @@ def _unconverted(start: datetime, end: datetime, conversion: str, members: pl.Da
         {"lead": pl.Int64, "account": pl.Int64},
     )
     touches = touches.join(accounts, on="lead", how="left")
-    converted = members["lead"].unique().implode()
-    if conversion in DEAL_CONVERSIONS:
-        subject = pl.coalesce(pl.col("account"), -pl.col("lead"))
-        touches = touches.with_columns(subject.alias("subject"))
-        # A person whose account (or own lead) converted is no unconverted journey.
-        gone = touches.filter(pl.col("lead").is_in(converted))["subject"].unique().implode()
-        return touches.filter(~pl.col("subject").is_in(gone))
-    return touches.with_columns(pl.col("lead").alias("subject")).filter(~pl.col("lead").is_in(converted))
+    touches = touches.with_columns(pl.coalesce(pl.col("account"), -pl.col("lead")).alias("subject"))
+    # A person whose account (or own lead) converted is no unconverted journey.
+    gone = touches.filter(pl.col("lead").is_in(converted))["subject"].unique().implode()
+    return touches.filter(~pl.col("subject").is_in(gone))
 
 
 def _grouped(touches: pl.DataFrame, by: str) -> tuple[pl.DataFrame, pl.DataFrame]:

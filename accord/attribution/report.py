@@ -94,8 +94,8 @@ class AttributionReport:
     def as_dict(self, model: str | None = None) -> dict:
         models = (model,) if model else self.models
         result = {
-            "from": self.date_from,
-            "to": self.date_to,
+            "from": self.date_from.isoformat(),
+            "to": self.date_to.isoformat(),
             "conversion": self.conversion,
             "by": self.by,
             "lookback_days": self.lookback_days,
@@ -277,8 +277,8 @@ class InfluenceReport:
 
     def as_dict(self) -> dict:
         return {
-            "from": self.date_from,
-            "to": self.date_to,
+            "from": self.date_from.isoformat(),
+            "to": self.date_to.isoformat(),
             "lookback_days": self.lookback_days,
             "half_life_days": self.attribution.half_life_days,
             "order": self.attribution.order,

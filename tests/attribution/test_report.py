@@ -249,3 +249,15 @@ def test_influence_shows_the_models_asked_for_as_the_attribution_computes_them(h
             expected = next(credit["value"] for credit in alone.rows(model) if credit["group"] == row["group"])
             assert row["attributed"][model] == pytest.approx(expected)
     assert (influence.as_dict()["half_life_days"], influence.as_dict()["order"]) == (3, 2)
+
+
+def test_markov_over_leads_learns_from_converting_paths_alone(history):
+    # L3 was created in February and touched on 8 March (T5): no failed journey to a lead.
+    # Converting paths: L1 [-, ads], L4 [web1, news]; L2 no touch. Every walk converts;
+    # taking a group out loses the one path of the two it is on: removal effect ½ for all
+    # four, so the two touched leads are shared out equally: ½ each.
+    report = attribution_report(**MARCH, conversion="lead", by="campaign", models=("markov",))
+    assert "(null)" not in set(report.transitions["to"])
+    assert credit(report, "markov") == {"(no campaign)": 0.5, "ads": 0.5, "web1": 0.5, "news": 0.5, "(no touch)": 1}
+    assert {row["group"]: row["removal_effect"] for row in report.rows("markov") if row["group"] != "(no touch)"} == {
+        "(no campaign)": 0.5, "ads": 0.5, "web1": 0.5, "news": 0.5}  # fmt: skip
