@@ -19,6 +19,7 @@ REPORTS = (
     ("pipeline", "Pipeline", "Deals created, open, won and lost; win rate, revenue, deal size and cycle.", None),
     ("sourcing", "Sourcing", "Marketing-sourced against sales-sourced deals, side by side.", None),
     ("cost", "Cost", "Cost per lead, MQL, SQL, opportunity and customer, and return, by campaign or channel.", None),
+    ("attribution", "Attribution", "Credit for conversions by eight models side by side; pipeline influence.", None),
     ("wins", "Wins", "Each won deal with the campaigns and people behind it.", None),
     ("rejections", "Rejections", "What sales sends back, and why.", can_backtest),
 )  # fmt: skip

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accord.web import (
+    attribution,
     compensation,
     cost,
     dashboard,
@@ -64,6 +65,7 @@ urlpatterns = [
     path("reports/cost/", cost.cost, name="cost"),
     path("reports/cost/entries/new/", cost.cost_entry_new, name="cost_entry_new"),
     path("reports/wins/", wins.wins_feed_page, name="wins"),
+    path("reports/attribution/", attribution.attribution_page, name="attribution"),
     path("notifications/", views.notifications, name="notifications"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/<int:job_id>/", imports.import_detail, name="import_detail"),
