@@ -1029,6 +1029,167 @@ def report_wins(date_from, date_to, fmt) -> None:
         )
 
 
+# The choices of `report attribution`, as accord.attribution names them (a test holds them
+# equal); spelled out here so that `accord --help` needs neither Django nor Polars.
+ATTRIBUTION_MODELS = ("first", "last", "linear", "u_shaped", "w_shaped", "full_path", "time_decay", "markov")
+ATTRIBUTION_CONVERSIONS = ("lead", "mql", "opportunity", "pipeline", "revenue")
+_lookback = click.option(
+    "--lookback-days",
+    type=click.IntRange(0, 3650),
+    default=90,
+    show_default=True,
+    help="Touches up to this many days before each conversion count.",
+)
+
+
+def _json_ready(as_dict: dict) -> dict:
+    """A report's dictionary with its period as ISO dates, for `--format json`."""
+    return {**as_dict, "from": str(as_dict["from"]), "to": str(as_dict["to"])}
+
+
+def _share(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@report.command("attribution")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@click.option(
+    "--model", type=click.Choice(ATTRIBUTION_MODELS), default=None, help="One model; without it, all side by side."
+)
+@click.option("--by", type=click.Choice(["campaign", "channel"]), default="campaign", show_default=True)
+@click.option(
+    "--conversion",
+    type=click.Choice(ATTRIBUTION_CONVERSIONS),
+    default="lead",
+    show_default=True,
+    help="What is attributed: leads created, MQLs, deals created, their amounts (pipeline), revenue won.",
+)
+@click.option("--order", type=click.IntRange(1, 4), default=1, show_default=True, help="Markov chain order.")
+@click.option(
+    "--half-life-days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=7.0,
+    show_default=True,
+    help="Time decay: a touch this many days older weighs half.",
+)
+@_lookback
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_attribution(date_from, date_to, model, by, conversion, order, half_life_days, lookback_days, fmt) -> None:
+    """The period's conversions credited to the campaigns (or channels) whose touches came
+    before them in the look-back window: one model, or all eight side by side (first, last,
+    linear, u_shaped, w_shaped, full_path, time_decay, markov). Every model adds up to the
+    total; conversions without a touch make the "(no touch)" row. With --model markov the
+    table also shows the removal effects (JSON: and the transitions)."""
+    _setup()
+    from accord.attribution.report import ALL_MODELS, attribution_report
+    from accord.core.errors import DomainError
+
+    try:
+        result = attribution_report(
+            date_from=date_from.date(),
+            date_to=date_to.date(),
+            conversion=conversion,
+            by=by,
+            models=(model,) if model else ALL_MODELS,
+            order=order,
+            half_life_days=half_life_days,
+            lookback_days=lookback_days,
+        )
+    except DomainError as error:
+        _refuse(error)
+    if model:
+        rows = result.rows(model)
+        columns = list(rows[0]) if rows else ["group", "name", "channel", "conversions", "value", "share"]
+    else:
+        rows = result.side_by_side()
+        columns = ["group", "name", "channel", *result.models]
+    table_rows = [[row[column] for column in columns] for row in rows]
+    if not _report_as_file(fmt, _json_ready(result.as_dict(model)), columns, table_rows):
+        _attribution_table(result, model, rows)
+
+
+def _attribution_table(result, model: str | None, rows: list[dict]) -> None:
+    """All models as columns of values, or one model's rows with their shares (and Markov's
+    removal effects); an "All" row of the totals last."""
+    from accord.attribution.report import MODEL_LABELS
+
+    click.echo(
+        f"Attribution {result.date_from} – {result.date_to}: {result.conversion} by {result.by}, "
+        f"{result.conversions:,} conversion(s), value {result.value:,.2f}, {result.no_touch:,} without a touch"
+    )
+    click.echo(
+        f"Look-back {result.lookback_days} days, time decay half-life {result.half_life_days:g} days, "
+        f"Markov order {result.order}"
+    )
+    width = max(12, *(len(row["group"]) for row in rows))
+    if model is None:
+        labels = [MODEL_LABELS[name] for name in result.models]
+        click.echo(f"{'':<{width}}  " + "  ".join(f"{label:>12}" for label in labels))
+        for row in rows:
+            click.echo(f"{row['group']:<{width}}  " + "  ".join(f"{row[name]:>12,.2f}" for name in result.models))
+        click.echo(f"{'All':<{width}}  " + "  ".join(f"{result.value:>12,.2f}" for _ in result.models))
+        return
+    click.echo(MODEL_LABELS[model] + (f" (order {result.order})" if model == "markov" else ""))
+    markov = model == "markov"
+    headers = ("channel", "conversions", "value", "share") + (("removal effect", "on value") if markov else ())
+    click.echo(f"{'':<{width}}  " + "  ".join(f"{h:>14}" for h in headers))
+    for row in rows:
+        cells = [row["channel"] or "", f"{row['conversions']:,.4f}", f"{row['value']:,.2f}", _share(row["share"])]
+        if markov:
+            cells += [_share(row["removal_effect"]), _share(row["removal_effect_value"])]
+        click.echo(f"{row['group']:<{width}}  " + "  ".join(f"{cell:>14}" for cell in cells))
+    total = ["", f"{result.conversions:,.4f}", f"{result.value:,.2f}", _share(1.0 if result.value else None)]
+    click.echo(f"{'All':<{width}}  " + "  ".join(f"{cell:>14}" for cell in total))
+
+
+INFLUENCE_COLUMNS = (
+    "group", "name", "channel", "opportunities", "amount", "won", "won_amount", "share_of_opportunities",
+    "share_of_amount",
+)  # fmt: skip
+
+
+@report.command("influence")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (UTC), inclusive.")
+@_lookback
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def report_influence(date_from, date_to, lookback_days, fmt) -> None:
+    """Pipeline influence: per campaign, the deals created in the period it touched at least
+    once in the look-back window before their creation (any contact of the deal's account),
+    their amount, how many were won by the period's end — each deal counts fully for every
+    campaign, so the rows add up to more than the total — and the pipeline each rule-based
+    model attributes to it. The CSV has one row per campaign, a column per model."""
+    _setup()
+    from accord.attribution.positions import MODELS
+    from accord.attribution.report import influence_report
+    from accord.core.errors import DomainError
+
+    try:
+        result = influence_report(date_from=date_from.date(), date_to=date_to.date(), lookback_days=lookback_days)
+    except DomainError as error:
+        _refuse(error)
+    columns = [*INFLUENCE_COLUMNS, *(f"attributed_{name}" for name in MODELS)]
+    rows = [[*(row[c] for c in INFLUENCE_COLUMNS), *(row["attributed"][m] for m in MODELS)] for row in result.rows]
+    if _report_as_file(fmt, _json_ready(result.as_dict()), columns, rows):
+        return
+    click.echo(
+        f"Pipeline influence {result.date_from} – {result.date_to} (look-back {result.lookback_days} days): "
+        f"{result.opportunities:,} deal(s), {_money(result.amount)}; touched by a campaign: "
+        f"{result.influenced:,} ({_money(result.influenced_amount)})"
+    )
+    width = max(12, *(len(row["group"]) for row in result.rows)) if result.rows else 12
+    headers = ("deals", "amount", "won", "won amount", "% deals", "% amount", *MODELS)
+    click.echo(f"{'':<{width}}  " + "  ".join(f"{h:>12}" for h in headers))
+    for row in result.rows:
+        cells = (
+            row["opportunities"], _money(row["amount"]), row["won"], _money(row["won_amount"]),
+            _share(row["share_of_opportunities"]), _share(row["share_of_amount"]),
+            *(_money(row["attributed"][name]) for name in MODELS),
+        )  # fmt: skip
+        click.echo(f"{row['group']:<{width}}  " + "  ".join(f"{cell:>12}" for cell in cells))
+
+
 @main.group()
 def digest() -> None:
     """Email digests for the whole team."""

@@ -5,12 +5,14 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from accord.api.schemas import (
+    AttributionOut,
     CompensationOut,
     CostReportOut,
     DashboardOut,
     ErrorOut,
     FunnelOut,
     GoalPlanOut,
+    InfluenceOut,
     PipelineOut,
     RejectionReportOut,
     RequalifiedOut,
@@ -19,6 +21,10 @@ from accord.api.schemas import (
     VelocityOut,
     WinsOut,
 )
+from accord.attribution import journeys
+from accord.attribution.markov import ORDERS
+from accord.attribution.positions import DEFAULT_HALF_LIFE_DAYS
+from accord.attribution.report import ALL_MODELS, attribution_report, influence_report
 from accord.reports import dashboard, goal, pipeline, sla
 from accord.reports.compensation import compensation_report_for
 from accord.reports.cost import cost_report_for
@@ -223,3 +229,72 @@ def wins(request, query: Query[PeriodQuery]):
     may see the lead."""
     feed = wins_feed_for(acting_user=request.auth, date_from=query.date_from, date_to=query.date_to)
     return feed.as_dict()
+
+
+LOOKBACK_DAYS = Field(
+    journeys.DEFAULT_LOOKBACK_DAYS,
+    ge=0,
+    le=journeys.MAX_LOOKBACK_DAYS,
+    description="Touches up to this many days before each conversion share its credit",
+)
+
+
+class AttributionQuery(PeriodQuery):
+    model: Literal[ALL_MODELS] | None = Field(  # type: ignore[valid-type]
+        None, description="One model; none: all eight side by side"
+    )
+    by: Literal[journeys.GROUPS] = "campaign"  # type: ignore[valid-type]
+    conversion: Literal[journeys.CONVERSIONS] = Field(  # type: ignore[valid-type]
+        "lead",
+        description="What is attributed: leads created, leads qualified (mql), deals created (opportunity), "
+        "their amounts (pipeline), or the amounts of the deals won (revenue)",
+    )
+    order: int = Field(1, ge=min(ORDERS), le=max(ORDERS), description="The Markov chain's order")
+    half_life_days: float = Field(
+        DEFAULT_HALF_LIFE_DAYS,
+        gt=0,
+        allow_inf_nan=False,
+        description="Time decay: a touch this many days older weighs half",
+    )
+    lookback_days: int = LOOKBACK_DAYS
+
+
+# exclude_unset: the answer is the report's as_dict exactly — Markov's removal effects and
+# `transitions` are absent under the other models rather than null.
+@router.get("/attribution", response={200: AttributionOut, **ERRORS}, by_alias=True, exclude_unset=True)
+def attribution(request, query: Query[AttributionQuery]):
+    """Multi-touch attribution: the conversions of the period — leads created, MQLs, deals
+    created, their pipeline, or the revenue won — credited to the campaigns (or channels)
+    whose touches came before each within the look-back window, under one model or all eight
+    side by side: first, last, linear, u_shaped, w_shaped, full_path, time_decay and the
+    Markov chain's removal effects (its rows carry `removal_effect`, and `transitions` the
+    chain). Every model's rows add up to the totals; conversions without a touch make the
+    "(no touch)" row. For everyone signed in."""
+    report = attribution_report(
+        date_from=query.date_from,
+        date_to=query.date_to,
+        conversion=query.conversion,
+        by=query.by,
+        models=(query.model,) if query.model else ALL_MODELS,
+        order=query.order,
+        half_life_days=query.half_life_days,
+        lookback_days=query.lookback_days,
+    )
+    return report.as_dict(query.model)
+
+
+class InfluenceQuery(PeriodQuery):
+    lookback_days: int = LOOKBACK_DAYS
+
+
+@router.get("/influence", response={200: InfluenceOut, **ERRORS}, by_alias=True)
+def influence(request, query: Query[InfluenceQuery]):
+    """Pipeline influence: per campaign, the deals created in the period that it touched at
+    least once in the window before their creation (account-based: any contact of the
+    deal's account), their amount, how many of them were won by the period's end, their
+    shares of the period's deals — each deal counts fully for every campaign, so the rows
+    add up to more than the total — and beside it the pipeline each rule-based model
+    attributes to the campaign. For everyone signed in."""
+    return influence_report(
+        date_from=query.date_from, date_to=query.date_to, lookback_days=query.lookback_days
+    ).as_dict()

@@ -887,3 +887,77 @@ class WinsOut(Schema):
     summary: WinsSummaryOut
     rows: list[WinOut] = Field(description="Newest win first")
     weeks: list[WinsWeekOut] = Field(description="Every week the period touches, in order")
+
+
+class AttributionRowOut(Schema):
+    group: str = Field(description="The campaign's code (by campaign) or the channel (by channel); '(no touch)'")
+    name: str = Field(description="The campaign's name (by channel: the channel)")
+    channel: str | None = Field(description="The campaign's channel (by channel: the channel); null for '(no touch)'")
+    conversions: float = Field(description="The conversions the model credits to the group (fractions of each)")
+    value: float = Field(
+        description="What they weigh: the count for lead, mql and opportunity; the deals' amounts for pipeline "
+        "and revenue"
+    )
+    share: float | None = Field(description="value / total_value; null when the total is 0")
+    removal_effect: float | None = Field(
+        None,
+        description="Markov only: the share of conversions lost if the group were taken away (0–1); "
+        "absent under the other models",
+    )
+    removal_effect_value: float | None = Field(
+        None, description="Markov only: the same for the conversions' value; absent under the other models"
+    )
+
+
+class AttributionTransitionOut(Schema):
+    from_state: str = Field(alias="from", description="A state of the chain: '(start)' or the last `order` groups")
+    to_state: str = Field(alias="to", description="The next state, '(conversion)' or '(null)'")
+    probability: float
+
+
+class AttributionOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    conversion: str = Field(description="What was attributed: lead, mql, opportunity, pipeline or revenue")
+    by: str = Field(description="campaign or channel")
+    lookback_days: int = Field(description="Touches up to this many days before each conversion count")
+    half_life_days: float = Field(description="Time decay's half-life")
+    order: int = Field(description="The Markov chain's order")
+    total_conversions: int = Field(description="The period's conversions; every model's conversions add up to it")
+    total_value: float = Field(description="What they weigh; every model's values add up to it")
+    no_touch: int = Field(description="Conversions without a touch in their window (the '(no touch)' row)")
+    models: dict[str, list[AttributionRowOut]] = Field(
+        description="Per model asked for (all eight when none was named), every group, most value first"
+    )
+    transitions: list[AttributionTransitionOut] | None = Field(
+        None, description="Markov only: the chain's observed transition probabilities; absent without Markov"
+    )
+
+
+class InfluenceRowOut(Schema):
+    group: str = Field(description="The campaign's code")
+    name: str = Field(description="The campaign's name")
+    channel: str | None = Field(description="The campaign's channel")
+    opportunities: int = Field(description="Deals of the period with at least one touch of the campaign in the window")
+    amount: float = Field(description="Σ their amounts (each deal counts fully for every campaign that touched it)")
+    won: int = Field(description="Of those, the deals won at the period's end")
+    won_amount: float
+    share_of_opportunities: float = Field(description="opportunities / total_opportunities")
+    share_of_amount: float | None = Field(description="amount / total_amount; null when the total is 0")
+    attributed: dict[str, float] = Field(
+        description="Per rule-based model (first, last, linear, u_shaped, w_shaped, full_path, time_decay at "
+        "`half_life_days`), the pipeline it credits to the campaign"
+    )
+
+
+class InfluenceOut(Schema):
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    lookback_days: int
+    half_life_days: float = Field(description="The half-life time decay's `attributed` pipeline was shared with")
+    order: int = Field(description="The Markov chain's order, when `attributed` has Markov")
+    total_opportunities: int = Field(description="Deals created in the period")
+    total_amount: float = Field(description="Σ their amounts")
+    influenced_opportunities: int = Field(description="Deals with at least one campaign touch in their window")
+    influenced_amount: float
+    campaigns: list[InfluenceRowOut] = Field(description="Most amount first; the rows add up to more than the total")
