@@ -336,3 +336,31 @@ def test_bad_groupings_and_periods_are_refused(world):
     with pytest.raises(InvalidInput) as error:
         cost_report(date_from=date(2026, 3, 31), date_to=date(2026, 3, 1))
     assert error.value.field == "to"
+
+
+def test_a_lead_that_moves_campaign_takes_its_past_counts_along(world, costs):
+    """W0 (created in February: its March SQL and deal are read off the lead itself) and W1
+    (created in March) are captured again in April naming search-ads: March counts them
+    there now.
+
+    spring-webinar  leads 3 − W1 = 2 (W2 W3); MQLs 3 − W1 = 2 (W2 twice); SQLs 2 − W0 − W1 = 0;
+                    opportunities 2 − 2 = 0; customers 1 − W1 = 0; won 12,000 − 12,000 = 0
+    search-ads      leads 4 + W1 = 5; MQLs 2 + W1 = 3; SQLs 1 + 2 = 3; opportunities 1 + 2 = 3;
+                    customers 0 + W1 = 1; won 0 + 12,000 = 12,000 → return 12,000/5,580 = 2.15053… → 2.1505
+    The total is the same: leads 10, MQLs 6, SQLs 4, opportunities 4, customers 2, won 15,000."""
+    for key in ("W0", "W1"):
+        services.lead_capture(
+            data={**QUALIFIABLE, "email": f"{key.lower()}@bigco.example", "campaign": costs.ads.code},
+            acting_user=world.marketer,
+            at=at(4, 5),
+        )
+    assert {Lead.objects.get(pk=costs.leads[key].pk).campaign_id for key in ("W0", "W1")} == {costs.ads.pk}
+
+    report = cost_report(**MARCH).as_dict()
+    rows = {row["group"]: row for row in report["rows"]}
+    assert counts(rows["spring-webinar"]) == (2, 2, 0, 0, 0)
+    assert rows["spring-webinar"]["won_revenue"] == 0.0
+    assert counts(rows["search-ads"]) == (5, 3, 3, 3, 1)
+    assert (rows["search-ads"]["won_revenue"], rows["search-ads"]["return"]) == (12000.0, 2.1505)
+    assert counts(report["total"]) == (10, 6, 4, 4, 2)
+    assert report["total"]["won_revenue"] == 15000.0
