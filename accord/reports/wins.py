@@ -24,16 +24,18 @@ events, the touchpoints), so a past period gives the same feed tomorrow. Names, 
 campaigns are the current ones, as in every deal report.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import polars as pl
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import connection
 from django.template.loader import render_to_string
 
 from accord.campaigns.models import Campaign
-from accord.core.bulk import UTC_DATETIME, frame_of, values_in
+from accord.core.bulk import UTC_DATETIME, frame_of, is_postgres, values_in
 from accord.core.errors import InvalidInput
 from accord.core.tasks import enqueue_on_commit
 from accord.crm.models import Lead, LeadEvent, Opportunity, Stage, Touchpoint
@@ -238,19 +240,66 @@ def _details(ids: list[int]) -> pl.DataFrame:
     )
 
 
-def _touches(wins: pl.DataFrame, end: datetime) -> pl.DataFrame:
-    """One row per (win, touchpoint of its lead at or before the win), in one query."""
-    lead_ids = wins["lead"].drop_nulls().unique().to_list()
-    touches = frame_of(
-        Touchpoint.objects.filter(lead_id__in=values_in(lead_ids), occurred_at__lt=end)
-        .order_by()
-        .values_list("lead_id", "id", "type", "channel", "campaign_id", "occurred_at"),
-        list(TOUCH_SCHEMA),
-        TOUCH_SCHEMA,
+# The won leads' touchpoints up to each lead's last win, read by joining the touchpoints to
+# the (lead, bound) pairs, passed as one parameter or two: SQLite's json_each of [lead, bound]
+# pairs, materialised once (reading the bound off the document per touchpoint parses it
+# every time), PostgreSQL's unnest of two arrays. The bound is the stored text on SQLite
+# ("YYYY-MM-DD HH:MM:SS[.ffffff]", UTC), compared as text as Django compares it; written
+# with all six digits of the microseconds it sorts at or after every form of the same
+# instant, so no touchpoint at the bound is missed. Datetimes are selected raw and
+# converted by Polars, as `core.bulk.frame_of` does.
+TOUCHES_UNTIL_SQL = {
+    "sqlite": (
+        "WITH bound(lead, until) AS MATERIALIZED ("
+        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%s)) "
+        "SELECT t.lead_id, t.id, t.type, t.channel, t.campaign_id, +t.occurred_at "
+        "FROM bound CROSS JOIN {table} t WHERE t.lead_id = bound.lead AND t.occurred_at <= bound.until"
+    ),
+    "postgresql": (
+        "SELECT t.lead_id, t.id, t.type, t.channel, t.campaign_id, "
+        "(EXTRACT(EPOCH FROM t.occurred_at) * 1000000)::bigint "
+        "FROM unnest(%s::bigint[], %s::timestamptz[]) AS bound(lead, until) "
+        "JOIN {table} t ON t.lead_id = bound.lead AND t.occurred_at <= bound.until"
+    ),
+}
+
+
+def _touches_until(bounds: pl.DataFrame) -> pl.DataFrame:
+    """TOUCH_SCHEMA rows of the touchpoints of each lead of `bounds` (lead, until) at or
+    before its `until`, in one query."""
+    if bounds.is_empty():
+        return pl.DataFrame(schema=TOUCH_SCHEMA)
+    until = bounds["until"].dt.strftime("%Y-%m-%d %H:%M:%S%.6f")
+    if is_postgres():
+        params = [
+            "{" + ",".join(map(str, bounds["lead"])) + "}",
+            "{" + ",".join(f'"{moment}+00"' for moment in until) + "}",
+        ]
+    else:
+        params = [json.dumps(list(zip(bounds["lead"].to_list(), until.to_list(), strict=True)))]
+    with connection.cursor() as cursor:
+        cursor.execute(TOUCHES_UNTIL_SQL[connection.vendor].format(table=Touchpoint._meta.db_table), params)
+        rows = cursor.fetchall()
+    if not rows:
+        return pl.DataFrame(schema=TOUCH_SCHEMA)
+    frame = pl.DataFrame(rows, schema=list(TOUCH_SCHEMA), orient="row", infer_schema_length=None)
+    at = pl.col("at")
+    at = (
+        at.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_zone="UTC", time_unit="us")
+        if frame["at"].dtype == pl.String
+        else at.cast(pl.Int64).cast(UTC_DATETIME)
     )
+    return frame.with_columns(at, *(pl.col(name).cast(dtype) for name, dtype in TOUCH_SCHEMA.items() if name != "at"))
+
+
+def _touches(wins: pl.DataFrame) -> pl.DataFrame:
+    """One row per (win, touchpoint of its lead at or before the win), in one query: each
+    lead's touchpoints are read up to its last win in the period, not to the period's end
+    (most of a won lead's touchpoints come after its win)."""
+    bounds = wins.filter(pl.col("lead").is_not_null()).group_by("lead").agg(pl.col("won_at").max().alias("until"))
     return (
         wins.select("opportunity", "lead", "won_at")
-        .join(touches, on="lead")
+        .join(_touches_until(bounds), on="lead")
         .filter(pl.col("at") <= pl.col("won_at"))
         .sort("opportunity", "at", "touch")
     )
@@ -315,6 +364,12 @@ def _weeks(date_from: date, date_to: date, wins: pl.DataFrame) -> list[WeekCount
     return weeks
 
 
+def _rows(frame: pl.DataFrame, *columns: str):
+    """The rows of `frame`'s `columns` as tuples, converted a column at a time: several
+    times faster than `iter_rows` for the thousands of wins of a year."""
+    return zip(*(frame[column].to_list() for column in columns), strict=True)
+
+
 def wins_feed(*, date_from: date, date_to: date) -> WinsFeed:
     """The deals won in [date_from, date_to] (UTC days), newest win first, each with its AE,
     SDR, campaigns and touchpoints (see the module's docstring), the period's summary and
@@ -322,7 +377,7 @@ def wins_feed(*, date_from: date, date_to: date) -> WinsFeed:
     start, end = period_bounds(date_from, date_to)
     wins = deals.won_deals(start, end)
     wins = wins.join(_details(wins["opportunity"].to_list()), on="opportunity", how="left")
-    touches = _touches(wins, end)
+    touches = _touches(wins)
     credits = _credits(wins, touches)
     wins = wins.join(_sdrs(wins, end), on="opportunity", how="left").with_columns(
         pl.col("opportunity").is_in(credits["opportunity"].implode()).alias("credited")
@@ -331,7 +386,7 @@ def wins_feed(*, date_from: date, date_to: date) -> WinsFeed:
     codes = dict(credits.select("campaign_id", "code").unique().iter_rows())
 
     def touched(ends: pl.DataFrame) -> dict[int, Touch]:
-        rows = ends.select("opportunity", "type", "channel", "campaign_id", "at").iter_rows()
+        rows = _rows(ends, "opportunity", "type", "channel", "campaign_id", "at")
         return {
             opportunity: Touch(kind, channel, codes.get(campaign), at)
             for opportunity, kind, channel, campaign, at in rows
@@ -339,15 +394,21 @@ def wins_feed(*, date_from: date, date_to: date) -> WinsFeed:
 
     by_win = touches.group_by("opportunity", maintain_order=True)
     firsts, lasts = touched(by_win.first()), touched(by_win.last())
-    counts: dict[int, dict[str, int]] = {}
-    for opportunity, kind, count in (
-        touches.group_by("opportunity", "type").len().sort("opportunity", "type").iter_rows()
-    ):
-        counts.setdefault(opportunity, {})[kind] = count
+    per_type = (
+        touches.group_by("opportunity", "type")
+        .len()
+        .sort("opportunity", "type")
+        .group_by("opportunity", maintain_order=True)
+        .agg("type", "len")
+    )
+    counts = {
+        opportunity: dict(zip(kinds, lengths, strict=True))
+        for opportunity, kinds, lengths in _rows(per_type, "opportunity", "type", "len")
+    }
     credited: dict[int, list[CampaignCredit]] = {}
-    for opportunity, code, name, channel, owner in credits.select(
-        "opportunity", "code", "campaign_name", "campaign_channel", "campaign_owner"
-    ).iter_rows():
+    for opportunity, code, name, channel, owner in _rows(
+        credits, "opportunity", "code", "campaign_name", "campaign_channel", "campaign_owner"
+    ):
         credited.setdefault(opportunity, []).append(
             CampaignCredit(code, name, channel, Person(owner, names[owner]) if owner else None)
         )
@@ -355,7 +416,7 @@ def wins_feed(*, date_from: date, date_to: date) -> WinsFeed:
     rows = []
     columns = ("opportunity", "sdr_id", "first_name", "last_name", "name", "amount", "won_at", "account", "company",
                "lead", "owner_id", "owner")  # fmt: skip
-    newest_first = wins.sort("won_at", "opportunity", descending=True).select(columns)
+    newest_first = wins.sort("won_at", "opportunity", descending=True)
     for (
         opportunity,
         sdr,
@@ -369,7 +430,7 @@ def wins_feed(*, date_from: date, date_to: date) -> WinsFeed:
         lead,
         owner_id,
         owner,
-    ) in newest_first.iter_rows():
+    ) in _rows(newest_first, *columns):
         lead_name = f"{first or ''} {last or ''}".strip() or None
         rows.append(
             Win(
