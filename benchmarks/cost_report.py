@@ -4,6 +4,7 @@ a year of a database holding N leads (two years of them) and M touchpoints.
     python benchmarks/cost_report.py                          SQLite, 1,000,000 leads, 10,000,000 touchpoints
     python benchmarks/cost_report.py --database postgres      needs PostgreSQL on 127.0.0.1:5432 (user postgres)
     python benchmarks/cost_report.py --leads 100000 --touchpoints 0
+    python benchmarks/cost_report.py --reuse /tmp/bench-1m    build once into that directory, then reuse it
 
 The database is fresh (SQLite: a temp dir; PostgreSQL: drops and re-creates
 `accord_bench_cost`), written in bulk, seeded: 200 campaigns over 9 channels (one blank),
@@ -11,11 +12,17 @@ The database is fresh (SQLite: a temp dir; PostgreSQL: drops and re-creates
 funnel (every lead created; 30% MQL, a tenth of them twice; 8% SQL with a deal; 3% won),
 and a cost entry per campaign and month plus a correction for one in ten. The report reads
 no touchpoint; they are there so the tables and indexes are as large as the bar says.
-Timed: each report (median of --repeat runs after one warm-up). Prints a table and writes
+--reuse DIR keeps it: the first run builds into DIR (SQLite: the file there; PostgreSQL: the
+database, named in DIR/built.json) and later runs of the same sizes and seed time the reports
+on it as it is — the wins feed benchmark (`wins_feed.py --reuse DIR`) shares it, adding its
+acceptances once. Timed: each report (median of --repeat runs after one warm-up, wall and
+this process's CPU, with the load average). Prints a table and writes
 benchmarks/results/cost-report-<database>.json.
 """
 
+import argparse
 import json
+import os
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +35,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from capture_load import git, machine_info  # noqa: E402
-from report_bench import DAY_US, analyze, command_line, django_on_fresh_database, median, timed, utc, write_touchpoints  # noqa: E402
+from report_bench import (  # noqa: E402
+    ADMIN_URL,
+    DAY_US,
+    analyze,
+    command_line,
+    django_on_fresh_database,
+    median,
+    utc,
+    write_touchpoints,
+)
 
 END = datetime(2026, 7, 1, tzinfo=UTC)
 START = END - timedelta(days=730)
@@ -164,21 +180,90 @@ def build(leads: int, touchpoints: int, seed: int) -> dict:
     return written
 
 
-def main(argv=None) -> int:
-    args = command_line(__doc__, argv)
-    target = args.json or HERE / "results" / f"cost-report-{args.database}.json"
-    django_on_fresh_database(args.database, "cost")
-    from accord.reports.cost import cost_report
+def reuse_option(argv=None) -> tuple[Path | None, list[str]]:
+    """--reuse DIR (see the module's docstring) and the other options, for `command_line`."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--reuse", type=Path, default=None)
+    known, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    return known.reuse, rest
 
-    began = time.perf_counter()
-    written = build(args.leads, args.touchpoints, args.seed)
-    analyze()
-    print(f"wrote {written} in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+
+def _django_on(home: Path, database: str | None) -> None:
+    os.environ["ACCORD_HOME"] = str(home)
+    if database is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def history_database(args, reuse: Path | None, name: str, extra=None) -> dict:
+    """Django on the benchmark's history: built fresh (`build`, then `extra()` if given, its
+    rows added to what was written), or with `reuse` as --reuse says. Returns what was
+    written, with the seconds the build took as `build_seconds`."""
+    marker = reuse / "built.json" if reuse else None
+    done = json.loads(marker.read_text()) if marker and marker.exists() else None
+    sizes = {"database": args.database, "leads": args.leads, "touchpoints": args.touchpoints, "seed": args.seed}
+    if done is not None:
+        if {key: done[key] for key in sizes} != sizes:
+            raise SystemExit(f"{marker} holds another build: {done}")
+        _django_on(reuse, done.get("postgres_database"))
+        print(f"Reusing {reuse} (built in {done['written']['build_seconds']:,.0f} s)", file=sys.stderr)
+    else:
+        if reuse and args.database == "sqlite":
+            reuse.mkdir(parents=True, exist_ok=True)
+            (reuse / "accord.sqlite3").unlink(missing_ok=True)
+            _django_on(reuse, None)
+        else:
+            django_on_fresh_database(args.database, name)
+        began = time.perf_counter()
+        written = build(args.leads, args.touchpoints, args.seed)
+        analyze()
+        written["build_seconds"] = round(time.perf_counter() - began, 1)
+        done = {**sizes, "written": written}
+        if args.database == "postgres":
+            done["postgres_database"] = f"accord_bench_{name}"
+        print(f"wrote {written}", file=sys.stderr)
+    if extra is not None and extra.__name__ not in done["written"]:
+        began = time.perf_counter()
+        done["written"][extra.__name__] = extra()
+        analyze()
+        done["written"]["build_seconds"] += round(time.perf_counter() - began, 1)
+    if marker:
+        marker.write_text(json.dumps(done, indent=2) + "\n")
+    return done["written"]
+
+
+def timed_with_cpu(report, repeat: int):
+    """`report()` once to warm up, then `repeat` times: (the last result, the wall seconds
+    and the CPU seconds of this process of each run, the load average after the runs)."""
+    result = report()
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = report()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return result, walls, cpus, [round(value, 2) for value in os.getloadavg()]
+
+
+def main(argv=None) -> int:
+    reuse, rest = reuse_option(argv)
+    args = command_line(__doc__, rest)
+    target = args.json or HERE / "results" / f"cost-report-{args.database}.json"
+    written = history_database(args, reuse, "cost")
+    from accord.reports.cost import cost_report
 
     results = []
     for label, (date_from, date_to) in PERIODS.items():
         for by in ("campaign", "channel"):
-            report, runs = timed(
+            report, runs, cpus, load = timed_with_cpu(
                 lambda f=date_from, t=date_to, b=by: cost_report(date_from=f, date_to=t, by=b), args.repeat
             )
             total = report.total
@@ -193,6 +278,8 @@ def main(argv=None) -> int:
                     "cost": float(total.cost),
                     "runs_s": [round(r, 3) for r in runs],
                     "median_s": median(runs),
+                    "cpu_s": median(cpus),
+                    "load": load,
                 }
             )
     outcome = {
@@ -201,16 +288,19 @@ def main(argv=None) -> int:
         "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": git("rev-parse", "--short", "HEAD"),
         "machine": machine_info(),
-        "parameters": vars(args) | {"json": str(target)},
+        "parameters": vars(args) | {"json": str(target), "reuse": str(reuse) if reuse else None},
         "written": written,
         "reports": results,
         "bar_under_1_s": all(r["median_s"] < 1 for r in results),
     }
     print(f"\ncost report on {args.database}: {written['leads']:,} leads, {written['touchpoints']:,} touchpoints, "
           f"{written['lead_events']:,} lead events, {written['opportunities']:,} deals")  # fmt: skip
-    print(f"{'period':<34} {'by':<9} {'rows':>5} {'leads':>9} {'MQLs':>8} {'median s':>9}")
+    print(f"{'period':<34} {'by':<9} {'rows':>5} {'leads':>9} {'MQLs':>8} {'median s':>9} {'cpu s':>6}  load")
     for r in results:
-        print(f"{r['period']:<34} {r['by']:<9} {r['rows']:>5} {r['leads']:>9,} {r['mqls']:>8,} {r['median_s']:>9.3f}")
+        print(
+            f"{r['period']:<34} {r['by']:<9} {r['rows']:>5} {r['leads']:>9,} {r['mqls']:>8,} {r['median_s']:>9.3f} "
+            f"{r['cpu_s']:>6.2f}  {' '.join(map(str, r['load']))}"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(outcome, indent=2) + "\n")
     print(f"wrote {target}", file=sys.stderr)

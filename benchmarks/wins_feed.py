@@ -4,19 +4,20 @@ and a year of a database holding N leads (two years of them) and M touchpoints.
     python benchmarks/wins_feed.py                                   SQLite, 1,000,000 leads, 10,000,000 touchpoints
     python benchmarks/wins_feed.py --database postgres               needs PostgreSQL on 127.0.0.1:5432 (user postgres)
     python benchmarks/wins_feed.py --leads 100000 --touchpoints 1000000
+    python benchmarks/wins_feed.py --reuse /tmp/bench-1m              build once into that directory, then reuse it
 
 The history is the cost report benchmark's (`cost_report.build`: 200 campaigns, 85% of the
 leads with one, 30% MQL, 8% SQL with a deal, 3% won, touchpoints spread over the leads'
 first six months), plus the acceptance the feed names the SDR by: a stage event to `sal`
 an hour before each deal, by one of 20 reps. The database is fresh (SQLite: a temp dir;
-PostgreSQL: drops and re-creates `accord_bench_wins`). Timed: the feed of each period
-(median of --repeat runs after one warm-up). Prints a table and writes
-benchmarks/results/wins-feed-<database>.json.
+PostgreSQL: drops and re-creates `accord_bench_wins`), or with --reuse DIR one built before
+and kept there (see `cost_report.py`: the two benchmarks can share it). Timed: the feed of
+each period (median of --repeat runs after one warm-up, wall and this process's CPU, with the
+load average). Prints a table and writes benchmarks/results/wins-feed-<database>.json.
 """
 
 import json
 import sys
-import time
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -28,8 +29,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from capture_load import git, machine_info  # noqa: E402
-from cost_report import build  # noqa: E402
-from report_bench import HOUR_US, analyze, command_line, django_on_fresh_database, median, timed  # noqa: E402
+from cost_report import history_database, reuse_option, timed_with_cpu  # noqa: E402
+from report_bench import HOUR_US, command_line, median  # noqa: E402
 
 PERIODS = {
     "week (2–8 Mar 2026)": (date(2026, 3, 2), date(2026, 3, 8)),
@@ -73,20 +74,19 @@ def accept_before_deals(seed: int) -> int:
 
 
 def main(argv=None) -> int:
-    args = command_line(__doc__, argv)
+    reuse, rest = reuse_option(argv)
+    args = command_line(__doc__, rest)
     target = args.json or HERE / "results" / f"wins-feed-{args.database}.json"
-    django_on_fresh_database(args.database, "wins")
-    from accord.reports.wins import wins_feed
 
-    began = time.perf_counter()
-    written = build(args.leads, args.touchpoints, args.seed)
-    written["acceptances"] = accept_before_deals(args.seed)
-    analyze()
-    print(f"wrote {written} in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    def acceptances() -> int:
+        return accept_before_deals(args.seed)
+
+    written = history_database(args, reuse, "wins", acceptances)
+    from accord.reports.wins import wins_feed
 
     results = []
     for label, (date_from, date_to) in PERIODS.items():
-        feed, runs = timed(partial(wins_feed, date_from=date_from, date_to=date_to), args.repeat)
+        feed, runs, cpus, load = timed_with_cpu(partial(wins_feed, date_from=date_from, date_to=date_to), args.repeat)
         results.append(
             {
                 "period": label,
@@ -96,6 +96,8 @@ def main(argv=None) -> int:
                 "with_sdr": sum(row.sdr is not None for row in feed.rows),
                 "runs_s": [round(r, 3) for r in runs],
                 "median_s": median(runs),
+                "cpu_s": median(cpus),
+                "load": load,
             }
         )
     outcome = {
@@ -104,18 +106,18 @@ def main(argv=None) -> int:
         "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": git("rev-parse", "--short", "HEAD"),
         "machine": machine_info(),
-        "parameters": vars(args) | {"json": str(target)},
+        "parameters": vars(args) | {"json": str(target), "reuse": str(reuse) if reuse else None},
         "written": written,
         "reports": results,
         "bar_under_1_s": all(r["median_s"] < 1 for r in results),
     }
     print(f"\nwins feed on {args.database}: {written['leads']:,} leads, {written['touchpoints']:,} touchpoints, "
           f"{written['opportunities']:,} deals")  # fmt: skip
-    print(f"{'period':<28} {'wins':>7} {'credited':>9} {'touches':>9} {'SDR':>7} {'median s':>9}")
+    print(f"{'period':<28} {'wins':>7} {'credited':>9} {'touches':>9} {'SDR':>7} {'median s':>9} {'cpu s':>6}  load")
     for r in results:
         print(
             f"{r['period']:<28} {r['wins']:>7,} {r['marketing_credited']:>9,} {r['touchpoints']:>9,} "
-            f"{r['with_sdr']:>7,} {r['median_s']:>9.3f}"
+            f"{r['with_sdr']:>7,} {r['median_s']:>9.3f} {r['cpu_s']:>6.2f}  {' '.join(map(str, r['load']))}"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(outcome, indent=2) + "\n")
