@@ -16,11 +16,10 @@ Influence: each campaign 1 opportunity, 1,000, won 1 (1,000), 50.0% and 25.0%; u
 Markov chain ads-1 666.67, webinar-1 333.33 of pipeline.
 """
 
-import csv
-
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.downloads import downloaded
 from tests.browser.test_accessibility import DUPLICATE_IDS, UNLABELLED_CONTROLS
 from tests.web.test_attribution_page import history  # noqa: F401 — the hand-built history
 
@@ -70,14 +69,6 @@ def expect_table(table, selected: str, expected: list[list[str]]) -> None:
     for i, cells in enumerate(expected):
         expect(rows.nth(i).locator("th, td")).to_have_text(cells)
     expect(rows.last).to_have_class("total")
-
-
-def downloaded(page, link_name: str, path) -> tuple[str, list[list[str]]]:
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name=link_name).click()
-    download_info.value.save_as(path)
-    with path.open(newline="") as handle:
-        return download_info.value.suggested_filename, list(csv.reader(handle))
 
 
 @pytest.mark.browser

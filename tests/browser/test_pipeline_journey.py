@@ -27,7 +27,6 @@ sales = D5 (no lead) and D6 (a lead sales found):
   sales       created D5 D6 = 2, 11,000; won D5, 8,000; lost D6; 1/2 = 50.0%; 8,000; 30
 """
 
-import csv
 from datetime import timedelta
 
 import pytest
@@ -35,6 +34,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accord.crm import services
+from tests.browser.downloads import downloaded
 from tests.browser.test_accessibility import DUPLICATE_IDS, UNLABELLED_CONTROLS
 from tests.conftest import qualify
 from tests.reports.test_pipeline import deals  # noqa: F401 — the hand-built deals
@@ -82,14 +82,6 @@ def expect_table(table, first_column: str, expected: list[list[str]]) -> None:
     for i, cells in enumerate(expected):
         expect(rows.nth(i).locator("th, td")).to_have_text(cells)
     expect(rows.last).to_have_class("total")
-
-
-def downloaded(page, link_name: str, path) -> tuple[str, list[list[str]]]:
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name=link_name).click()
-    download_info.value.save_as(path)
-    with path.open(newline="") as handle:
-        return download_info.value.suggested_filename, list(csv.reader(handle))
 
 
 @pytest.mark.browser
