@@ -25,7 +25,7 @@ import polars as pl
 from accord.attribution import journeys as journeys_
 from accord.attribution.markov import ORDERS, markov_credit
 from accord.attribution.paths import Journeys as PathJourneys
-from accord.attribution.positions import DEFAULT_HALF_LIFE_DAYS, MODELS, journey_of, model_check, share_of
+from accord.attribution.positions import DEFAULT_HALF_LIFE_DAYS, MODELS, journey_of, model_check, scaled, weight_of
 from accord.core.errors import InvalidInput
 from accord.reports.deals import last_status, status_history
 from accord.reports.selectors import period_bounds
@@ -205,7 +205,11 @@ def _rule_credits(journey: pl.DataFrame, models: list[str], half_life_days: floa
     """Each model's credit per group, from one pass over the journeys."""
     if not models:
         return {}
-    shared = journey.select("group", "value", *(share_of(model, half_life_days).alias(model) for model in models))
+    # Weights first, then scaled in a second step: no window inside a window (`weight_of`).
+    weights = journey.select(
+        "conversion", "group", "value", *(weight_of(model, half_life_days).alias(model) for model in models)
+    )
+    shared = weights.with_columns(scaled(model) for model in models)
     totals = shared.group_by("group").agg(
         *(pl.col(model).sum().alias(f"{model}:conversions") for model in models),
         *((pl.col(model) * pl.col("value")).sum().alias(f"{model}:value") for model in models),
