@@ -35,11 +35,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import polars as pl
+from django.db import connection
 from django.db.models import FloatField
 from django.db.models.functions import Cast
 
 from accord.campaigns.models import Campaign
-from accord.core.bulk import UTC_DATETIME, frame_of, values_in
+from accord.core.bulk import UTC_DATETIME, datetime_from_raw, frame_of, is_postgres, raw_datetime_sql, values_in
 from accord.core.errors import InvalidInput
 from accord.crm.models import Lead, LeadEvent, Opportunity, Stage, Touchpoint
 from accord.reports.deals import won_deals
@@ -117,15 +118,13 @@ def journeys_read(
     else:
         conversions, leads = _lead_conversions(start, end, conversion)
         members = pl.DataFrame({"conversion": conversions["conversion"], "lead": conversions["conversion"]})
+    moments = conversions.select("conversion", "converted_at")
     touched = pl.concat(
         [
-            _touches(
-                Touchpoint.objects.filter(lead_id__in=leads, occurred_at__gte=start - window, occurred_at__lt=end)
-            ),
+            _touches_within(_windows(members, moments, window)),
             _captures(Lead.objects.filter(pk__in=leads, created_at__gte=start - window, created_at__lt=end)),
         ]
     )
-    moments = conversions.select("conversion", "converted_at")
     touches = (
         members.join(touched, on="lead")
         .join(moments, on="conversion")
@@ -228,6 +227,68 @@ def _touches(touchpoints) -> pl.DataFrame:
         touchpoints.order_by().values_list("lead_id", "pk", "occurred_at", "campaign_id", "channel"),
         list(READ_SCHEMA),
         READ_SCHEMA,
+    )
+
+
+def _windows(members: pl.DataFrame, moments: pl.DataFrame, window: timedelta) -> pl.DataFrame:
+    """Per lead of a journey: `lo`, `hi`, the earliest and latest instant one of its touches
+    can count (its first conversion less the window; its last conversion), padded by a
+    second so the SQL filter, which compares whole seconds, keeps a superset: the exact
+    filter stays in `journeys_read`. In lead order, so the index is walked forwards."""
+    second = timedelta(seconds=1)
+    return (
+        members.join(moments, on="conversion")
+        .group_by("lead")
+        .agg(
+            (pl.col("converted_at").min() - window - second).alias("lo"),
+            (pl.col("converted_at").max() + second).alias("hi"),
+        )
+        .sort("lead")
+    )
+
+
+def _touches_within(windows: pl.DataFrame) -> pl.DataFrame:
+    """The touchpoints of each lead of `windows` within its own [lo, hi]: the database
+    filters each lead's touches by its window (the (lead, occurred_at) index), so a year's
+    leads send 1.25 million rows to Python instead of the 4 million they have in the period
+    (1,000,000 leads, 10,000,000 touchpoints)."""
+    if windows.is_empty():
+        return pl.DataFrame(schema=READ_SCHEMA)
+    if is_postgres():
+        params = [
+            "{" + ",".join(map(str, windows["lead"].to_list())) + "}",
+            "{" + ",".join(windows["lo"].dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").to_list()) + "}",
+            "{" + ",".join(windows["hi"].dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").to_list()) + "}",
+        ]
+        source = "unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS w(lead, lo, hi)"
+        lead, lo, hi, join = "w.lead", "w.lo", "w.hi", "JOIN"
+    else:
+        text = windows.select(
+            pl.format(
+                '[{},"{}","{}"]',
+                "lead",
+                pl.col("lo").dt.strftime("%Y-%m-%d %H:%M:%S"),
+                pl.col("hi").dt.strftime("%Y-%m-%d %H:%M:%S"),
+            ).str.join(",")
+        ).item()
+        params = ["[" + text + "]"]
+        source = "json_each(%s) AS w"
+        lead, lo, hi = "w.value ->> 0", "w.value ->> 1", "w.value ->> 2"
+        join = "CROSS JOIN"  # SQLite: the windows first, each lead looked up in the index
+    sql = (
+        f"SELECT t.lead_id, t.id, {raw_datetime_sql('t.occurred_at')}, t.campaign_id, t.channel FROM {source} "  # noqa: S608
+        f"{join} crm_touchpoint t ON t.lead_id = {lead} WHERE t.occurred_at >= {lo} AND t.occurred_at <= {hi}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return pl.DataFrame(schema=READ_SCHEMA)
+    frame = pl.DataFrame(rows, schema=list(READ_SCHEMA), orient="row", infer_schema_length=None)
+    return frame.with_columns(
+        datetime_from_raw(pl.col("at"), frame.schema["at"]).alias("at"),
+        pl.col("lead", "order", "campaign_id").cast(pl.Int64),
+        pl.col("channel").cast(pl.String),
     )
 
 

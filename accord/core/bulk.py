@@ -165,7 +165,13 @@ def _raw_datetimes(queryset) -> tuple[Any, set[int]]:
     return queryset.values_list(*columns), raw
 
 
-def _datetime_from_raw(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def raw_datetime_sql(column: str) -> str:
+    """SQL selecting the datetime `column` raw, as `frame_of` reads datetimes, for a query
+    written by hand; `datetime_from_raw` turns what it returns into UTC datetimes."""
+    return _RAW_DATETIME[connection.vendor][0] % {"expressions": column}
+
+
+def datetime_from_raw(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if dtype == pl.String:
         return column.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_zone="UTC", time_unit="us")
     return column.cast(pl.Int64).cast(UTC_DATETIME)
@@ -192,7 +198,7 @@ def frame_of(queryset, names: list[str], types: dict[str, pl.DataType]) -> pl.Da
     for position, name in enumerate(names):
         column, dtype = pl.col(name), frame.schema[name]
         if position in raw:
-            casts.append(_datetime_from_raw(column, dtype).alias(name))
+            casts.append(datetime_from_raw(column, dtype).alias(name))
         elif name in types and dtype != types[name]:
             casts.append(column.cast(types[name]).alias(name))
     return frame.with_columns(casts) if casts else frame

@@ -186,6 +186,13 @@ class Touchpoint(models.Model):
             # this index compact: it is the one index a touchpoint import writes out of order.
             models.UniqueConstraint(fields=["lead", "row_key"], name="touchpoint_lead_row_key"),
         ]
+        indexes = [
+            # A lead's touches in time order: attribution reads each journey's touches within
+            # its window, the wins feed those up to a win, the lead page its timeline. It
+            # roughly doubles what inserting a touchpoint into a large table costs (written
+            # in lead order, like the unique key): docs/performance.md, "Attribution".
+            models.Index(fields=["lead", "occurred_at"], name="touchpoint_lead_occurred"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.occurred_at:%Y-%m-%d}"
