@@ -69,22 +69,32 @@ def journey_of(touches: pl.DataFrame, conversions: pl.DataFrame) -> pl.DataFrame
     """The touches (as `touch_shares` takes them) at or before their conversion, in order,
     with what every model's shares are worked out from: `position` in the journey,
     `touches` in it, `age_days` before its latest touch, and a flag per role. Prepared once
-    for all the models of a report."""
+    for all the models of a report.
+
+    Sorted by conversion, each journey is a run of rows: its first and last row numbers
+    (`_first`, `_last`) give every per-journey figure by arithmetic and `gather`, several
+    times faster than grouping each one (`over`) when there are a million small journeys."""
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    conversion = pl.col("conversion")
     journey = (
         touches.join(conversions.select(CONVERSION_COLUMNS), on="conversion")
         .filter(pl.col("at") <= pl.col("converted_at"))
         .sort("conversion", "at", "order")
         .with_columns(
-            pl.int_range(pl.len()).over("conversion").alias("position"),
-            pl.len().over("conversion").alias("touches"),
-            # Ages counted from the conversion's latest touch, so the largest time-decay
-            # weight is 1 and a journey years long cannot round every weight to 0.
-            ((pl.col("at").max().over("conversion") - pl.col("at")).dt.total_microseconds() / MICROSECONDS_A_DAY).alias(
+            pl.when(conversion.ne_missing(conversion.shift(1))).then(row).forward_fill().alias("_first"),
+            pl.when(conversion.ne_missing(conversion.shift(-1))).then(row).backward_fill().alias("_last"),
+        )
+        .with_columns(
+            (row - pl.col("_first")).alias("position"),
+            (pl.col("_last") - pl.col("_first") + 1).alias("touches"),
+            # Ages counted from the conversion's latest touch (its last row), so the largest
+            # time-decay weight is 1 and a journey years long cannot round every weight to 0.
+            ((pl.col("at").gather(pl.col("_last")) - pl.col("at")).dt.total_microseconds() / MICROSECONDS_A_DAY).alias(
                 "age_days"
             ),
         )
     )
-    return _with_roles(journey).drop(CONVERSION_COLUMNS[1:])
+    return _with_roles(journey).drop(*CONVERSION_COLUMNS[1:], "_first", "_last")
 
 
 CONVERSION_COLUMNS = ("conversion", "converted_at", "lead_created_at", "opportunity_created_at", "closed_at")
@@ -118,12 +128,17 @@ def scaled(column: str) -> pl.Expr:
 
 
 def _with_roles(journey: pl.DataFrame) -> pl.DataFrame:
-    """A flag per role: is this the touch that holds it."""
+    """A flag per role: is this the touch that holds it — the last touch at or before the
+    role's moment. A journey's touches are in time order, so those at or before a moment
+    are its first few: the holder's position is their count less one."""
 
     def last_by(moment: str) -> pl.Expr:
-        before = pl.col("at") <= pl.col(moment)
-        holder = pl.when(before).then(pl.col("position")).max().over("conversion")
-        return (pl.col("position") == holder).fill_null(False)
+        before = (pl.col("at") <= pl.col(moment)).fill_null(False).cast(pl.Int64)
+        counted = before.cum_sum()  # whole numbers: exact, unlike a running sum of floats
+        in_journey = (
+            counted.gather(pl.col("_last")) - counted.gather(pl.col("_first")) + before.gather(pl.col("_first"))
+        )
+        return pl.col("position") == in_journey - 1
 
     return journey.with_columns(
         (pl.col("position") == 0).alias("first"),
