@@ -76,7 +76,7 @@ READ_SCHEMA = {
 @dataclass(frozen=True, slots=True)
 class Journeys:
     """`conversions`: one row per conversion (`CONVERSION_SCHEMA`); `touches`: the touches
-    of their journeys (`TOUCH_SCHEMA`; none after its conversion or before its window);
+    of their journeys (`TOUCH_SCHEMA`, in no set order; none after its conversion or before its window);
     `groups`: `group`, `name`, `channel` of every group a touch names; `unconverted`: the
     paths that did not convert (`subject`, `at`, `order`, `group`), read only when asked."""
 
@@ -119,12 +119,15 @@ def journeys_read(
         conversions, leads = _lead_conversions(start, end, conversion)
         members = pl.DataFrame({"conversion": conversions["conversion"], "lead": conversions["conversion"]})
     moments = conversions.select("conversion", "converted_at")
-    touched = pl.concat(
-        [
-            _touches_within(_windows(members, moments, window)),
-            _captures(Lead.objects.filter(pk__in=leads, created_at__gte=start - window, created_at__lt=end)),
-        ]
-    )
+    if conversion == "lead":  # the leads read are the conversions: their captures come with them
+        captures = conversions.filter(pl.col("campaign_id").is_not_null() | (pl.col("channel") != "")).select(
+            pl.col("conversion").alias("lead"), (-pl.col("conversion")).alias("order"),
+            pl.col("converted_at").alias("at"), "campaign_id", "channel",
+        )  # fmt: skip
+        conversions = conversions.drop("campaign_id", "channel")
+    else:
+        captures = _captures(Lead.objects.filter(pk__in=leads, created_at__gte=start - window, created_at__lt=end))
+    touched = pl.concat([_touches_within(_windows(members, moments, window)), captures])
     touches = (
         members.join(touched, on="lead")
         .join(moments, on="conversion")
@@ -135,9 +138,7 @@ def journeys_read(
     if unconverted:
         paths, more = _grouped(_unconverted(start, end, conversion, members), by)
         groups = pl.concat([groups, more]).unique("group")
-    return Journeys(
-        conversion, by, conversions, touches.select(list(TOUCH_SCHEMA)).sort("conversion", "at", "order"), groups, paths
-    )
+    return Journeys(conversion, by, conversions, touches.select(list(TOUCH_SCHEMA)), groups, paths)
 
 
 def _lead_conversions(start: datetime, end: datetime, conversion: str) -> tuple[pl.DataFrame, object]:
@@ -145,9 +146,12 @@ def _lead_conversions(start: datetime, end: datetime, conversion: str) -> tuple[
     if conversion == "lead":
         leads = Lead.objects.filter(created_at__gte=start, created_at__lt=end)
         frame = frame_of(
-            leads.order_by().values_list("pk", "created_at"), ["conversion", "converted_at"], {"conversion": pl.Int64}
+            leads.order_by().values_list("pk", "created_at", "campaign_id", "source"),
+            ["conversion", "converted_at", "campaign_id", "channel"],
+            {"conversion": pl.Int64, "campaign_id": pl.Int64, "channel": pl.String},
         ).with_columns(pl.col("converted_at").alias("lead_created_at"))
-        return _completed(frame), leads.values("pk")
+        # With each lead's campaign and source, for its capture (`journeys_read`).
+        return _completed(frame).with_columns(frame.select("campaign_id", "channel")), leads.values("pk")
     qualified = LeadEvent.objects.filter(
         kind=LeadEvent.Kind.STAGE, to_stage=Stage.MQL, occurred_at__gte=start, occurred_at__lt=end
     ).order_by()
