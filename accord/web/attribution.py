@@ -298,9 +298,14 @@ def attribution_page(request):
     period = {"date_from": data["date_from"], "date_to": data["date_to"]}
     options = {"order": data["order"], "half_life_days": data["half_life_days"], "lookback_days": data["lookback_days"]}
     try:
-        report = attribution_report(**period, conversion=data["conversion"], by=data["by"], **options)
-        # Beside each campaign's influence, the pipeline the selected model attributes to it.
-        influence = influence_report(**period, models=(model,), **options)
+        # Beside each campaign's influence, the pipeline the selected model attributes to it;
+        # when the page shows that very report (pipeline by campaign), one read gives both.
+        if data["conversion"] == "pipeline" and data["by"] == "campaign":
+            influence = influence_report(**period, models=ALL_MODELS, **options)
+            report = influence.attribution
+        else:
+            influence = influence_report(**period, models=(model,), **options)
+            report = attribution_report(**period, conversion=data["conversion"], by=data["by"], **options)
         attributed = {row["group"]: row["attributed"][model] for row in influence.rows}
     except DomainError as error:
         _apply_error(form, error)
