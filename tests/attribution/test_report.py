@@ -238,16 +238,23 @@ def test_bad_options_name_the_field(history, options, field):
     assert raised.value.field == field
 
 
-def test_influence_shows_the_models_asked_for_as_the_attribution_computes_them(history):
-    options = {"half_life_days": 3, "order": 2}
-    influence = influence_report(**MARCH, models=("time_decay", "markov"), **options)
-    alone = attribution_report(**MARCH, conversion="pipeline", by="campaign", models=("time_decay", "markov"),
-                               **options)  # fmt: skip
-    for row in influence.rows:
-        assert set(row["attributed"]) == {"time_decay", "markov"}
-        for model in ("time_decay", "markov"):
-            expected = next(credit["value"] for credit in alone.rows(model) if credit["group"] == row["group"])
-            assert row["attributed"][model] == pytest.approx(expected)
+def test_influence_shows_the_models_asked_for_at_the_half_life_asked_for(history):
+    influence = influence_report(**MARCH, models=("time_decay", "markov"), half_life_days=3, order=2)
+    # D1's journey at its creation, ages in days before its latest touch T3 (20 Mar 09:00):
+    # T4 news 23, T1 (no campaign) 19, T5 ads 12, C1 ads 10, T2 news 8, T3 web1 0; each
+    # weighs 2^(-age / 3), the 10,000 shared in proportion.
+    weights = {"news": 2 ** (-23 / 3) + 2 ** (-8 / 3), "(no campaign)": 2 ** (-19 / 3),
+               "ads": 2 ** (-12 / 3) + 2 ** (-10 / 3), "web1": 1.0}  # fmt: skip
+    total = sum(weights.values())
+    rows = {row["group"]: row["attributed"] for row in influence.rows}
+    assert {group: attributed["time_decay"] for group, attributed in rows.items()} == {
+        group: pytest.approx(10_000 * weights[group] / total) for group in ("news", "ads", "web1")
+    }
+    # Markov is there too, at order 2, as the pipeline attribution gives it.
+    markov = attribution_report(**MARCH, conversion="pipeline", models=("markov",), order=2)
+    assert {group: attributed["markov"] for group, attributed in rows.items()} == {
+        row["group"]: pytest.approx(row["value"]) for row in markov.rows("markov") if row["group"] in rows
+    }
     assert (influence.as_dict()["half_life_days"], influence.as_dict()["order"]) == (3, 2)
 
 
