@@ -229,11 +229,16 @@ def _deal_conversions(start: datetime, end: datetime, conversion: str) -> tuple[
 
 
 def _touches(touchpoints) -> pl.DataFrame:
-    return frame_of(
-        touchpoints.order_by().values_list("lead_id", "pk", "occurred_at", "campaign_id", "channel"),
-        list(READ_SCHEMA),
-        READ_SCHEMA,
-    )
+    """The touchpoints of a queryset (READ_SCHEMA), read as CSV like the journeys' touches:
+    the Markov chain's unconverted paths read every touch of the period (6 million rows for
+    a year of 10,000,000)."""
+    selected = touchpoints.order_by().values("lead_id", "id", "occurred_at", "campaign_id", "channel")
+    sql, params = selected.query.sql_with_params()
+    source = f"({sql}) AS t"
+    if is_postgres():
+        columns = f"t.lead_id, t.id, {raw_datetime_sql('t.occurred_at')}, t.campaign_id, t.channel"
+        return _postgres_csv_rows(f"SELECT {columns} FROM {source}", list(params))  # noqa: S608
+    return _sqlite_csv_rows(f"FROM {source}", list(params))
 
 
 def _windows(members: pl.DataFrame, moments: pl.DataFrame, window: timedelta) -> pl.DataFrame:
@@ -296,28 +301,42 @@ def _created_touches(leads, window: timedelta) -> pl.DataFrame:
 
 def _touches_joined(source: str, params: list, *, lead: str, lo: str, hi: str) -> pl.DataFrame:
     """The touchpoints of the leads of the SQL `source`, each with `lo` <= occurred_at <= `hi`
-    (SQL over `source`'s columns). On SQLite the source comes first and each lead is looked
-    up in the `touchpoint_lead_journey` index, which holds every column read: no row of the
-    table is visited (`CROSS JOIN` keeps that order)."""
-    join = "JOIN" if is_postgres() else "CROSS JOIN"
+    (SQL over `source`'s columns): for each lead of the source, one range of the
+    `touchpoint_lead_journey` index, which holds every column read, so no row of the table
+    is visited. SQLite keeps that order with `CROSS JOIN`. PostgreSQL would rather hash the
+    leads and scan every touchpoint (6.3 s against 2.1 s for a year of lead journeys over
+    10,000,000 touchpoints), so there each lead's range is a `LATERAL` subquery, which
+    `OFFSET 0` keeps from being merged back into a join. (The SQL is this module's own text;
+    values go as parameters.)"""
+    if is_postgres():
+        columns = f"t.lead_id, t.id, {raw_datetime_sql('t.occurred_at')}, t.campaign_id, t.channel"
+        scan = f"FROM crm_touchpoint t WHERE t.lead_id = {lead} AND t.occurred_at >= {lo} AND t.occurred_at <= {hi}"
+        lateral = f"SELECT t.* FROM {source} CROSS JOIN LATERAL (SELECT {columns} {scan} OFFSET 0) t"  # noqa: S608
+        return _postgres_csv_rows(lateral, params)
     joined = (
-        f"FROM {source} {join} crm_touchpoint t ON t.lead_id = {lead} "
+        f"FROM {source} CROSS JOIN crm_touchpoint t ON t.lead_id = {lead} "
         f"WHERE t.occurred_at >= {lo} AND t.occurred_at <= {hi}"
     )
-    if not is_postgres():
-        return _sqlite_csv_rows(joined, params)
-    sql = f"SELECT t.lead_id, t.id, {raw_datetime_sql('t.occurred_at')}, t.campaign_id, t.channel {joined}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
+    return _sqlite_csv_rows(joined, params)
+
+
+def _postgres_csv_rows(sql: str, params: list) -> pl.DataFrame:
+    """The touchpoints `sql` selects, copied out by PostgreSQL as CSV (`COPY ... TO STDOUT`)
+    and parsed by Polars, for the reason `_sqlite_csv_rows` gives (a year of lead journeys:
+    3.1 s through `fetchall`, 2.2 s as CSV, before building the frame). The occurred_at
+    column is the epoch microseconds `raw_datetime_sql` selects."""
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+        data = b"".join(copy)
+    if not data:
         return pl.DataFrame(schema=READ_SCHEMA)
-    frame = pl.DataFrame(rows, schema=list(READ_SCHEMA), orient="row", infer_schema_length=None)
-    return frame.with_columns(
-        datetime_from_raw(pl.col("at"), frame.schema["at"]).alias("at"),
-        pl.col("lead", "order", "campaign_id").cast(pl.Int64),
-        pl.col("channel").cast(pl.String),
+    frame = pl.read_csv(
+        data,
+        has_header=False,
+        new_columns=list(READ_SCHEMA),
+        schema={"lead": pl.Int64, "order": pl.Int64, "at": pl.Int64, "campaign_id": pl.Int64, "channel": pl.String},
     )
+    # channel is never NULL: an unquoted empty field is an empty text
+    return frame.with_columns(datetime_from_raw(pl.col("at"), pl.Int64).alias("at"), pl.col("channel").fill_null(""))
 
 
 def _sqlite_csv_rows(joined: str, params: list) -> pl.DataFrame:

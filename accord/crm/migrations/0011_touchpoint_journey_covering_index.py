@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='touchpoint',
-            index=models.Index(fields=['lead', 'occurred_at', 'campaign', 'channel'], name='touchpoint_lead_journey'),
+            index=models.Index(fields=['lead', 'occurred_at', 'id', 'campaign', 'channel'], name='touchpoint_lead_journey'),
         ),
         migrations.RemoveIndex(
             model_name='touchpoint',
