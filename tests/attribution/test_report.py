@@ -33,7 +33,7 @@ Journeys:
 - revenue in March: D1, up to its win 28 Mar 12:00: [T4, T1, T5, C1, T2, T3, T7].
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -109,6 +109,33 @@ def test_leads_created_by_campaign(history):
     # is left for "the rest": scaled to ½ each. L4 alike: C4 is first, T6 (the last touch at
     # or before the creation, ordered after C4) holds lead creation.
     assert credit(report, "u_shaped") == credit(report, "linear")
+
+
+def test_a_lead_journey_ends_at_its_creation_and_starts_a_window_before_it_to_the_microsecond(db):
+    """A lead created 10 Mar 09:00:00.5, without campaign or source (so no capture), and a
+    look-back of 10 days: its window is [28 Feb 09:00:00.5, 10 Mar 09:00:00.5], both ends
+    in. The database reads a second more on either side; none of that may count."""
+    created = datetime(2026, 3, 10, 9, 0, 0, 500_000, tzinfo=UTC)
+    lead = Lead.objects.create(email="edge@mail.example", created_at=created, stage=Stage.LEAD)
+    offsets = {  # campaign code → microseconds from the creation
+        "early-by-1us": -(10 * 86_400 * 1_000_000) - 1,
+        "window-start": -(10 * 86_400 * 1_000_000),
+        "at-creation": 0,
+        "late-by-1us": 1,
+        "late-by-400ms": 400_000,
+    }
+    for code, microseconds in offsets.items():
+        Touchpoint.objects.create(
+            lead=lead,
+            occurred_at=created + timedelta(microseconds=microseconds),
+            type="page_view",
+            campaign=Campaign.objects.create(code=code, name=code),
+        )
+    report = attribution_report(**MARCH, conversion="lead", by="campaign", lookback_days=10)
+    assert (report.conversions, report.no_touch) == (1, 0)
+    assert credit(report, "first") == {"window-start": 1}
+    assert credit(report, "last") == {"at-creation": 1}
+    assert credit(report, "linear") == {"window-start": 0.5, "at-creation": 0.5}
 
 
 def test_an_mql_counts_once_with_its_touches_before_it(history):
