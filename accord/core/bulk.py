@@ -10,6 +10,7 @@ import polars as pl
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce
 
 SQLITE_PARAMS = 30_000  # below SQLite's default limit of 32,766 bound values
 UTC_DATETIME = pl.Datetime("us", "UTC")
@@ -200,5 +201,55 @@ def frame_of(queryset, names: list[str], types: dict[str, pl.DataType]) -> pl.Da
         if position in raw:
             casts.append(datetime_from_raw(column, dtype).alias(name))
         elif name in types and dtype != types[name]:
+            casts.append(column.cast(types[name]).alias(name))
+    return frame.with_columns(casts) if casts else frame
+
+
+def _listed(expression) -> models.Aggregate:
+    """One text of `expression`'s values over the rows, "" for NULL (so the lists of a query's
+    columns stay aligned: one aggregation reads the rows once, in one order, for all)."""
+    return models.StringAgg(Coalesce(Cast(expression, models.TextField()), models.Value("")), models.Value(","))
+
+
+def _listable(output_field: models.Field, name: str) -> None:
+    """A comma never occurs in an integer or a datetime, and in text only where it is a code;
+    a float's text would not keep every bit on SQLite (its CAST writes 15 digits)."""
+    coded = not isinstance(output_field, models.CharField | models.TextField) or output_field.choices
+    if isinstance(output_field, models.FloatField | models.DecimalField) or not coded:
+        raise TypeError(f"{name}: only integers, datetimes and coded text (choices) can be read as lists")
+
+
+def frame_of_lists(queryset, names: list[str], types: dict[str, pl.DataType]) -> pl.DataFrame:
+    """`frame_of`'s frame, read another way: each column as one comma-separated text (the
+    database joins the values; Polars splits them), so the driver converts a handful of
+    strings instead of a Python object per value — about half the time of a read of
+    hundreds of thousands of rows. For columns of numbers, datetimes and coded text only (a
+    NULL text reads as ""); the row order is the database's."""
+    query = queryset.query
+    aggregates, raw = {}, set()
+    for position, (alias, source) in enumerate(query.selected.items()):
+        name = alias if not isinstance(source, int) else query.values_select[source]
+        output_field = query.resolve_ref(name).output_field
+        _listable(output_field, names[position])
+        expression = models.F(name)
+        if isinstance(output_field, models.DateTimeField):
+            template, raw_field = _RAW_DATETIME[connection.vendor]
+            expression = models.Func(expression, template=template, output_field=raw_field)
+            raw.add(position)
+        aggregates[f"_listed_{position}"] = _listed(expression)
+    try:
+        texts = queryset.order_by().aggregate(**aggregates)
+    except EmptyResultSet:
+        texts = {}
+    if not texts or texts["_listed_0"] is None:
+        return pl.DataFrame(schema={name: types.get(name, pl.String) for name in names})
+    frame = pl.DataFrame({name: [texts[f"_listed_{position}"]] for position, name in enumerate(names)})
+    frame = frame.select(pl.col(names).str.split(",")).explode(names, empty_as_null=False)
+    casts = []
+    for position, name in enumerate(names):
+        column = pl.col(name).replace("", None)
+        if position in raw:
+            casts.append(datetime_from_raw(column, pl.Int64 if is_postgres() else pl.String).alias(name))
+        elif name in types and types[name] != pl.String:
             casts.append(column.cast(types[name]).alias(name))
     return frame.with_columns(casts) if casts else frame

@@ -17,7 +17,7 @@ import polars as pl
 from django.db.models import FloatField
 from django.db.models.functions import Cast
 
-from accord.core.bulk import UTC_DATETIME, frame_of, values_in
+from accord.core.bulk import UTC_DATETIME, frame_of, frame_of_lists, values_in
 from accord.crm.models import Opportunity, OpportunityEvent
 from accord.people.models import Team, User
 
@@ -40,7 +40,7 @@ def status_history(end: datetime, start: datetime | None = None) -> pl.DataFrame
     events = OpportunityEvent.objects.filter(kind__in=OpportunityEvent.STATUS_KINDS, occurred_at__lt=end)
     if start is not None:
         events = events.filter(occurred_at__gte=start)
-    return frame_of(
+    return frame_of_lists(
         events.order_by().values_list("opportunity_id", "occurred_at", "id", "kind", "status"),
         list(STATUS_SCHEMA),
         STATUS_SCHEMA,

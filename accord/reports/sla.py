@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
 
-from accord.core.bulk import UTC_DATETIME, frame_of
+from accord.core.bulk import UTC_DATETIME, frame_of, frame_of_lists
 from accord.core.errors import InvalidInput, NotAllowed
 from accord.crm.models import LeadEvent, Stage
 from accord.definitions.models import LeadDefinition
@@ -212,8 +212,9 @@ def _flags(clocks: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
 
 
 def _stage_events(start: datetime, end: datetime, condition: Q, **narrow) -> pl.DataFrame:
-    """key, at, id and to_stage of the stage events in [start, end) matching `condition`."""
-    return frame_of(
+    """key, at, id and to_stage of the stage events in [start, end) matching `condition`
+    (a year's: hundreds of thousands, read as lists)."""
+    return frame_of_lists(
         LeadEvent.objects.filter(kind=LeadEvent.Kind.STAGE, occurred_at__gte=start, occurred_at__lt=end, **narrow)
         .filter(condition)
         .order_by()
