@@ -138,17 +138,19 @@ def _lists(aggregated: dict) -> pl.DataFrame:
 
 def _cohort_listed(start: datetime, end: datetime, by: str) -> tuple[dict, dict]:
     """`_cohort` for a group keyed by a number (`summaries.GROUP_KEYS`): the cohort's leads
-    and its milestones read as lists, counted with Polars."""
+    with their keys, and its milestones, read as lists and counted with Polars. A lead's
+    milestones carry its creation time, so they are read from their own narrow table and
+    take their group from the cohort's leads — not by a lookup of each in the wide lead
+    table."""
     key = GROUP_KEYS[by]
     leads = _lists(
         Lead.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(lead=listed("id"), key=listed(key))
     )
     reached = _lists(
-        Lead.objects.filter(milestones__created_at__gte=start, milestones__created_at__lt=end).aggregate(
-            lead=listed("id"),
-            key=listed(key),
-            step=listed("milestones__step"),
-            **{s.value: listed(Cast(f"milestones__{s.value}", IntegerField())) for s in SIDE_EXITS},
+        LeadMilestones.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+            lead=listed("lead_id"),
+            step=listed("step"),
+            **{s.value: listed(Cast(s.value, IntegerField())) for s in SIDE_EXITS},
         )
     )
     counts = [
@@ -156,11 +158,11 @@ def _cohort_listed(start: datetime, end: datetime, by: str) -> tuple[dict, dict]
         *((pl.col(s.value) == 1).sum().alias(s.value) for s in SIDE_EXITS),
     ]
     names = ["leads", *(s.value for s in (*FUNNEL_STEPS, *SIDE_EXITS))]
+    cohort = with_group_values(leads, by).select("lead", "value")
     per_value = (
-        with_group_values(leads, by)
-        .group_by("value")
+        cohort.group_by("value")
         .agg(pl.len().alias("leads"))
-        .join(with_group_values(reached, by).group_by("value").agg(counts), on="value", how="left", nulls_equal=True)
+        .join(reached.join(cohort, on="lead").group_by("value").agg(counts), on="value", how="left", nulls_equal=True)
         .select("value", pl.col(names).fill_null(0).cast(pl.Int64))
     )
     grouped = {values.pop("value"): values for values in per_value.iter_rows(named=True)}

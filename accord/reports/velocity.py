@@ -24,11 +24,11 @@ from datetime import date, datetime
 import polars as pl
 from django.db.models import F, Min
 
-from accord.core.bulk import frame_of
+from accord.core.bulk import frame_of, frame_of_lists, values_in
 from accord.crm.models import Lead
 from accord.reports.groups import group_check, group_labels, group_value
 from accord.reports.models import LeadStay
-from accord.reports.selectors import ComparedReport, change, comparison_period, period_bounds, quantile
+from accord.reports.selectors import ComparedReport, change, comparison_period, period_bounds
 from accord.reports.summaries import (
     GROUP_KEYS,
     LEAD_TO_CUSTOMER,
@@ -97,18 +97,11 @@ def durations_frame(start: datetime, end: datetime, by: str | None = None) -> pl
     end), and one per lead that reached `customer` in it (its first arrival in the period)
     — with `by`, each lead's group value (`groups.group_value`) as `value`.
 
-    Read from the stays' summary (`reports.summaries`), joined to the leads for the group:
-    the stays' microseconds as one list of numbers per stage (and group), far fewer values
-    through the database driver than a row per stay; the arrivals a row per lead."""
-    if by in GROUP_KEYS:
-        stays = _stays_listed(start, end, by)
-    elif by:
-        stays = _stays(
-            Lead.objects.filter(stays__ended_at__gte=start, stays__ended_at__lt=end, stays__stage__in=STAGES)
-            .values(value=group_value(by), measure=F("stays__stage"))
-            .annotate(microseconds=listed("stays__microseconds")),
-            ["value"],
-        )
+    Read from the stays' summary (`reports.summaries`), with the group of each stay's lead
+    (`_stays_grouped`): the stays' microseconds as one list of numbers per stage, far fewer
+    values through the database driver than a row per stay; the arrivals a row per lead."""
+    if by:
+        stays = _stays_grouped(start, end, by)
     else:  # from the stays' covering index alone
         stays = _stays(
             LeadStay.objects.filter(stage__in=STAGES, ended_at__gte=start, ended_at__lt=end)
@@ -141,23 +134,36 @@ def _stays(lists, group: list[str]) -> pl.DataFrame:
     )
 
 
-def _stays_listed(start: datetime, end: datetime, by: str) -> pl.DataFrame:
-    """The stays grouped by a number (`summaries.GROUP_KEYS`): per stage, the stays' leads,
-    the leads' keys and the microseconds as three lists — no join to a campaign, no sort by
-    group in the database — then each key's group value."""
+def _stays_grouped(start: datetime, end: datetime, by: str) -> pl.DataFrame:
+    """The stays with their lead's group value: per stage, the stays' leads and
+    microseconds as two lists off the stays' covering index alone; then what groups those
+    leads, looked up in id order (the lead table read once from start to end, not a random
+    lookup per stay in the order the stays come) — for a group keyed by a number
+    (`summaries.GROUP_KEYS`) the keys as lists, then each key's group value; else the value
+    itself (text: a row per lead)."""
     lists = frame_of(
-        Lead.objects.filter(stays__stage__in=STAGES, stays__ended_at__gte=start, stays__ended_at__lt=end)
+        LeadStay.objects.filter(stage__in=STAGES, ended_at__gte=start, ended_at__lt=end)
         .order_by()
-        .values(measure=F("stays__stage"))
-        .annotate(lead=listed("id"), key=listed(GROUP_KEYS[by]), microseconds=listed("stays__microseconds"))
-        .values_list("measure", "lead", "key", "microseconds"),
-        ["measure", "lead", "key", "microseconds"],
+        .values(measure=F("stage"))
+        .annotate(lead=listed("lead_id"), microseconds=listed("microseconds"))
+        .values_list("measure", "lead", "microseconds"),
+        ["measure", "lead", "microseconds"],
         {},
     )
-    stays = lists.select("measure", unlisted("lead"), unlisted("key"), unlisted("microseconds")).explode(
-        "lead", "key", "microseconds", empty_as_null=False
+    stays = lists.select("measure", unlisted("lead"), unlisted("microseconds")).explode(
+        "lead", "microseconds", empty_as_null=False
     )
-    return with_group_values(stays, by).select("value", "measure", _days())
+    leads = Lead.objects.filter(pk__in=values_in(stays["lead"].unique().sort().to_list())).order_by()
+    if by in GROUP_KEYS:
+        keys = frame_of_lists(
+            leads.values_list("id", GROUP_KEYS[by]), ["lead", "key"], {"lead": pl.Int64, "key": pl.Int64}
+        )
+        values = with_group_values(keys, by).select("lead", "value")
+    else:
+        values = frame_of(
+            leads.annotate(value=group_value(by)).values_list("id", "value"), ["lead", "value"], {"lead": pl.Int64}
+        )
+    return stays.join(values, on="lead").select("value", "measure", _days())
 
 
 def _first_arrivals(start: datetime, end: datetime, by: str | None) -> pl.DataFrame:
@@ -178,18 +184,25 @@ def _first_arrivals(start: datetime, end: datetime, by: str | None) -> pl.DataFr
     return firsts.select(*group, pl.lit(LEAD_TO_CUSTOMER).alias("measure"), _days())
 
 
-def _durations(days: pl.Series) -> Durations:
-    return Durations(days.len(), quantile(days, 0.5), quantile(days, 0.9))
+def _measured(durations: pl.DataFrame, by: list[str]) -> dict:
+    """{(group value…, measure): Durations} of `durations`, per group `by` and measure: the
+    counts and quantiles of every group in one Polars aggregation (`selectors.quantile`'s
+    interpolation and rounding), not a partition of the frame per group and measure."""
+    stats = durations.group_by(*by, "measure").agg(
+        pl.len().alias("count"),
+        pl.col("days").quantile(0.5, interpolation="linear").alias("median"),
+        pl.col("days").quantile(0.9, interpolation="linear").alias("p90"),
+    )
+    return {
+        (*keys, measure): Durations(count, round(median, 2), round(p90, 2))
+        for *keys, measure, count, median, p90 in stats.iter_rows()
+    }
 
 
-def _row(group: str, durations: pl.DataFrame) -> VelocityRow:
-    days = {measure: frame["days"] for (measure,), frame in durations.partition_by("measure", as_dict=True).items()}
-    nothing = pl.Series("days", [], dtype=pl.Float64)
-    return VelocityRow(group, {name: _durations(days.get(name, nothing)) for name in MEASURES})
-
-
-def _per_value(durations: pl.DataFrame) -> dict:
-    return {value: frame for (value,), frame in durations.partition_by("value", as_dict=True).items()}
+def _row(group: str, measured: dict, *value) -> VelocityRow:
+    """The row of `group` (its value in `measured`, if grouped): None counted where a
+    measure had nothing."""
+    return VelocityRow(group, {name: measured.get((*value, name)) or Durations(0, None, None) for name in MEASURES})
 
 
 def velocity_report(*, date_from: date, date_to: date, by: str | None = None, compare: str = "previous") -> Velocity:
@@ -205,14 +218,16 @@ def velocity_report(*, date_from: date, date_to: date, by: str | None = None, co
     before = durations_frame(*period_bounds(*period), by) if period else None
     rows = {}
     if by:
-        labels = group_labels(by, now["value"].unique().to_list())
-        rows = {value: _row(labels[value], frame) for value, frame in _per_value(now).items()}
-    total = _row("All", now)
+        values = now["value"].unique().to_list()
+        labels, measured = group_labels(by, values), _measured(now, ["value"])
+        rows = {value: _row(labels[value], measured, value) for value in values}
+    total = _row("All", _measured(now, []))
     if before is not None:
-        earlier = _per_value(before) if by else {}
-        for value, row in rows.items():
-            row.previous = _row(row.group, earlier.get(value, before.clear()))
-        total.previous = _row("All", before)
+        if by:
+            earlier = _measured(before, ["value"])
+            for value, row in rows.items():
+                row.previous = _row(row.group, earlier, value)
+        total.previous = _row("All", _measured(before, []))
     ordered = sorted(rows.values(), key=lambda row: (-row.count, row.group.casefold()))
     return Velocity(
         date_from=date_from,
