@@ -1,5 +1,6 @@
 """The funnel and velocity benchmark: `funnel_compared` and `velocity_report` over a month,
-a quarter and a year (each beside the previous one), with and without `by=campaign`, on a
+a quarter and a year (each beside the previous one), without groups and by each group of
+`reports.groups` (source, campaign, channel, segment, country, team, owner), on a
 database holding N leads (two years of them), and the summaries they read
 (`accord.reports.summaries`): the first full refresh, and a refresh after 10,000 new events.
 
@@ -9,10 +10,11 @@ database holding N leads (two years of them), and the summaries they read
 
 The history is the compensation benchmark's (`compensation_report.build`, without
 touchpoints: the reports read none): every lead created, 30% handed over as MQLs, accepted,
-recycled and qualified again, converted, won, a few wins reopened; 85% of the leads are
-then put in one of 200 campaigns. Timed: each report (median of --repeat runs after one
-warm-up; a run includes the refresh a report does first, with nothing new to read). Prints
-a table and writes benchmarks/results/funnel-velocity-<database>.json.
+recycled and qualified again, converted, won, a few wins reopened; then the leads get
+what the reports group by (`spread_attributes`: 85% in one of 200 campaigns in 9 channels,
+6 sources, 20 countries, every segment, a team and an owner for 30%). Timed: each report
+(median of --repeat runs after one warm-up; a run includes the refresh a report does first,
+with nothing new to read). Prints a table and writes benchmarks/results/funnel-velocity-<database>.json.
 """
 
 import sys
@@ -49,15 +51,42 @@ CAMPAIGNS = 200
 NEW_EVENTS = 10_000
 
 
-def put_in_campaigns() -> int:
-    """85% of the leads in one of CAMPAIGNS campaigns, spread by id; returns how many."""
+SOURCES = ("web", "webinar", "referral", "paid_search", "event", "partner")
+COUNTRIES = "USGBDEFRESITNLSEBRINJPCAAUMXPLBECHATIEDK"  # 20 ISO codes, two letters each
+
+
+def spread_attributes() -> int:
+    """What the reports group by, spread over the leads by id: 85% in one of CAMPAIGNS
+    campaigns (in 9 channels); a source of SOURCES; a country of COUNTRIES; a company size
+    (1–4,999 employees, every segment); and for the 30% handed over (id % 10 < 3) the
+    benchmark's teams and reps as team and owner. Returns how many leads have a campaign."""
     from django.db import connection
 
     from accord.campaigns.models import Campaign
+    from accord.people.models import Role, Team, User
 
-    Campaign.objects.bulk_create(Campaign(code=f"c{i:03d}", name=f"Campaign {i}") for i in range(CAMPAIGNS))
+    channels = ("email", "paid_search", "social", "events", "content", "partner", "direct", "display", "webinar")
+    Campaign.objects.bulk_create(
+        Campaign(code=f"c{i:03d}", name=f"Campaign {i}", channel=channels[i % len(channels)]) for i in range(CAMPAIGNS)
+    )
     first = Campaign.objects.order_by("pk").values_list("pk", flat=True).first()
+    teams = list(Team.objects.order_by("pk").values_list("pk", flat=True))
+    reps = list(User.objects.filter(role=Role.SALES_REP).order_by("pk").values_list("pk", flat=True))
+    # Fresh tables: the ids are consecutive, so the n-th team or rep is the first's id + n.
+    assert teams == list(range(teams[0], teams[0] + len(teams)))
+    assert reps == list(range(reps[0], reps[0] + len(reps)))
+    source = "CASE id %% 6 " + " ".join(f"WHEN {i} THEN '{name}'" for i, name in enumerate(SOURCES)) + " END"
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE crm_lead SET source = {source}, "  # noqa: S608
+            "country = substr(%s, CAST((id * 13) %% 20 AS integer) * 2 + 1, 2), "
+            "company_size = 1 + (id * 7) %% 4999",
+            [COUNTRIES],
+        )
+        cursor.execute(
+            "UPDATE crm_lead SET team_id = %s + (id / 10) %% %s, owner_id = %s + (id / 10) %% %s WHERE id %% 10 < 3",
+            [teams[0], len(teams), reps[0], len(reps)],
+        )
         cursor.execute(
             "UPDATE crm_lead SET campaign_id = %s + (id * 7919) %% %s WHERE id %% 20 >= 3", [first, CAMPAIGNS]
         )
@@ -100,6 +129,7 @@ def main(argv=None) -> int:
     args = command_line(__doc__, argv)
     django_on_fresh_database(args.database, "funnel_velocity")
     from accord.reports.funnel import funnel_compared
+    from accord.reports.groups import GROUPS
     from accord.reports.summaries import summaries_refresh
     from accord.reports.velocity import velocity_report
 
@@ -108,7 +138,7 @@ def main(argv=None) -> int:
     def history() -> dict:
         written = build(args.leads, 0, args.seed)
         written.pop("touchpoints")
-        return written | {"leads_in_campaigns": put_in_campaigns()}
+        return written | {"leads_in_campaigns": spread_attributes()}
 
     written, build_seconds = built(history)
 
@@ -119,7 +149,7 @@ def main(argv=None) -> int:
     results = []
     print(f"{'report':<9} {'period':<26} {'by':<9} {'median s':>9} {'min s':>7} {'rows':>5} {'counted':>9}")
     for name, (first, last) in PERIODS.items():
-        for by in (None, "campaign"):
+        for by in (None, *GROUPS):
             for report_name, report in (("funnel", funnel_compared), ("velocity", velocity_report)):
                 call = partial(report, date_from=first, date_to=last, by=by)
                 result, runs = timed(call, args.repeat)
