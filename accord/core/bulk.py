@@ -223,8 +223,8 @@ def frame_of_lists(queryset, names: list[str], types: dict[str, pl.DataType]) ->
     """`frame_of`'s frame, read another way: each column as one comma-separated text (the
     database joins the values; Polars splits them), so the driver converts a handful of
     strings instead of a Python object per value — about half the time of a read of
-    hundreds of thousands of rows. For columns of numbers, datetimes and coded text only (a
-    NULL text reads as ""); the row order is the database's."""
+    hundreds of thousands of rows. For columns of integers, datetimes and coded text only
+    (`_listable`; a NULL text reads as ""); the row order is the database's."""
     query = queryset.query
     aggregates, raw = {}, set()
     for position, (alias, source) in enumerate(query.selected.items()):

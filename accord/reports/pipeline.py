@@ -23,7 +23,7 @@ from accord.core.bulk import UTC_DATETIME, frame_of, values_in
 from accord.core.errors import InvalidInput
 from accord.crm.models import LeadEvent, Opportunity, OpportunityEvent, Stage
 from accord.reports import deals
-from accord.reports.selectors import NONE_LABEL, period_bounds, quantile, rate
+from accord.reports.selectors import NONE_LABEL, period_bounds, quantile, quantile_of, rate, two_decimals
 
 GROUPS = ("owner", "team", "source", "campaign", "month")
 SIDES = ("marketing", "sales")
@@ -151,18 +151,14 @@ def _rows(frame: pl.DataFrame) -> list[PipelineRow]:
     cycles = (
         frame.filter(pl.col("measure") == "won")
         .group_by("group")
-        .agg(
-            ((pl.col("at") - pl.col("created_at")).dt.total_seconds() / DAY)
-            .quantile(0.5, interpolation="linear")
-            .alias("median")
-        )
+        .agg(quantile_of((pl.col("at") - pl.col("created_at")).dt.total_seconds() / DAY, 0.5).alias("median"))
     )
     counts: dict[str, dict[str, int]] = {}
     amounts: dict[str, dict[str, float]] = {}
     for group, measure, count, amount in sums.iter_rows():
         counts.setdefault(group, {})[measure] = count
         amounts.setdefault(group, {})[measure] = amount
-    medians = {group: round(float(median), 2) for group, median in cycles.iter_rows()}
+    medians = {group: two_decimals(median) for group, median in cycles.iter_rows()}
     return [
         PipelineRow(
             group=group,

@@ -18,12 +18,21 @@ def rate(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
+def quantile_of(column: pl.Expr, q: float) -> pl.Expr:
+    """The q-quantile of `column` (of each group, in an aggregation): linear interpolation
+    between the closest ranks, as numpy's default. Reports give it with `two_decimals`."""
+    return column.quantile(q, interpolation="linear")
+
+
+def two_decimals(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
 def quantile(values: pl.Series, q: float) -> float | None:
-    """Linear interpolation between the closest ranks (as numpy's default), two decimals;
-    None of nothing."""
+    """`quantile_of` one series, two decimals; None of nothing."""
     if values.len() == 0:
         return None
-    return round(float(values.quantile(q, interpolation="linear")), 2)
+    return two_decimals(values.to_frame("values").select(quantile_of(pl.col("values"), q)).item())
 
 
 def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:

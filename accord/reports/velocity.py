@@ -11,7 +11,7 @@ period (the first time in the period).
 
 Days are elapsed time, seconds / 86,400: weekends count, and a daylight-saving change makes
 no day 23 or 25 hours long, since the events are instants in UTC. Median and 90th
-percentile interpolate linearly between the nearest ranks (`selectors.quantile`), to two
+percentile interpolate linearly between the nearest ranks (`selectors.quantile_of`), to two
 decimals.
 
 Counted from the append-only lead events through their summary (`reports.summaries`,
@@ -28,7 +28,14 @@ from accord.core.bulk import frame_of, frame_of_lists, values_in
 from accord.crm.models import Lead
 from accord.reports.groups import group_check, group_labels, group_value
 from accord.reports.models import LeadStay
-from accord.reports.selectors import ComparedReport, change, comparison_period, period_bounds
+from accord.reports.selectors import (
+    ComparedReport,
+    change,
+    comparison_period,
+    period_bounds,
+    quantile_of,
+    two_decimals,
+)
 from accord.reports.summaries import (
     GROUP_KEYS,
     LEAD_TO_CUSTOMER,
@@ -186,15 +193,15 @@ def _first_arrivals(start: datetime, end: datetime, by: str | None) -> pl.DataFr
 
 def _measured(durations: pl.DataFrame, by: list[str]) -> dict:
     """{(group value…, measure): Durations} of `durations`, per group `by` and measure: the
-    counts and quantiles of every group in one Polars aggregation (`selectors.quantile`'s
-    interpolation and rounding), not a partition of the frame per group and measure."""
+    counts and quantiles of every group in one Polars aggregation, not a partition of the
+    frame per group and measure."""
     stats = durations.group_by(*by, "measure").agg(
         pl.len().alias("count"),
-        pl.col("days").quantile(0.5, interpolation="linear").alias("median"),
-        pl.col("days").quantile(0.9, interpolation="linear").alias("p90"),
+        quantile_of(pl.col("days"), 0.5).alias("median"),
+        quantile_of(pl.col("days"), 0.9).alias("p90"),
     )
     return {
-        (*keys, measure): Durations(count, round(median, 2), round(p90, 2))
+        (*keys, measure): Durations(count, two_decimals(median), two_decimals(p90))
         for *keys, measure, count, median, p90 in stats.iter_rows()
     }
 
