@@ -20,6 +20,7 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
+from accord.core.bulk import memory_map_off
 from accord.core.errors import InvalidInput
 from accord.crm.models import Lead
 from accord.crm.rescoring import leads_rescore_bulk
@@ -112,7 +113,7 @@ def import_run(
     one_transaction = dry_run or all_or_nothing
     written = True
     try:
-        with transaction.atomic(durable=False) if one_transaction else nullcontext():
+        with memory_map_off(), transaction.atomic(durable=False) if one_transaction else nullcontext():
             for chunk in source.chunks(chunk_rows):
                 with transaction.atomic():
                     errors = list(chunk.errors)
