@@ -165,6 +165,16 @@ def main(argv=None) -> int:
         into_empty = [empty_db.step("import", "leads", str(p), str(args.chunk_rows)) for p in smalls]
         into_full = [main_db.step("import", "leads", str(p), str(args.chunk_rows)) for p in smalls]
         again = empty_db.step("import", "leads", str(smalls[0]), str(args.chunk_rows))
+
+        # The floor of the same small files: is a plain insert itself slower into the full database?
+        print("floor of the small imports …", file=sys.stderr)
+        small_counts = empty_db.step("counts")
+        small_extra = (small_counts["lead_events"] - small_counts["leads"]) // len(smalls)
+        small_accounts = (small_counts["accounts"] - template.step("counts")["accounts"]) // len(smalls)
+        floor_empty_db = Database(args.database, "floor-empty", workdir, args.database_url, template)
+        small_floor_args = (str(small_extra), str(small_accounts), str(args.small))
+        floor_into_empty = [floor_empty_db.step("floor", "leads", str(p), *small_floor_args) for p in smalls]
+        floor_into_full = [floor_db.step("floor", "leads", str(p), *small_floor_args) for p in smalls]
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -216,6 +226,8 @@ def main(argv=None) -> int:
         "small_into_full_cpu": [r["cpu_s"] for r in into_full],
         "load_average_after": os.getloadavg(),
         "small_reimport": again["summary"],
+        "small_floor_into_empty": [r["seconds"] for r in floor_into_empty],
+        "small_floor_into_full": [r["seconds"] for r in floor_into_full],
         "counts_after_import": after,
         "floor_counts": floor_counts,
         "checks": checks,
@@ -258,6 +270,13 @@ def print_table(r: dict) -> None:
         f"into the one holding {r['counts_after_import']['leads']:,}: {', '.join(f'{x:.2f}' for x in full)} s "
         f"(medians {statistics.median(full) / statistics.median(empty):.2f}×)"
     )
+    if "small_floor_into_empty" in r:
+        empty, full = r["small_floor_into_empty"], r["small_floor_into_full"]
+        print(
+            f"the floor of the same files: {', '.join(f'{x:.2f}' for x in empty)} s into an empty database, "
+            f"{', '.join(f'{x:.2f}' for x in full)} s into the floor's full one "
+            f"(medians {statistics.median(full) / statistics.median(empty):.2f}×)"
+        )
     print("\n| bar | met |\n| --- | --- |")
     for name, met in r["bars"].items():
         print(f"| {name} | {'yes' if met else '**no**'} |")

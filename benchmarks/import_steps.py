@@ -184,16 +184,18 @@ def _floor_leads(reader, header: list[str], extra_events: int, accounts: int, ex
         build_account = _builder(account_src)
         account_rows = [build_account(None) for _ in range(accounts)]
         name_at, domain_at = account_cols.index("name"), account_cols.index("domain")
+        first = Account.objects.order_by("-pk").values_list("pk", flat=True).first() or 0  # unique past those held
         for n, row in enumerate(account_rows):
             row = list(row)
-            row[name_at], row[domain_at] = f"Account {n}", f"account-{n}.example"
+            row[name_at], row[domain_at] = f"Account {first + n}", f"account-{first + n}.example"
             account_rows[n] = tuple(row)
         _insert(Account, account_cols, account_rows)
     lead_cols, lead_src = _columns(Lead, header, {"stage": "lead", "scored_at": now, "updated_at": now})
     event_cols, event_src = _columns(LeadEvent, [], {"kind": "created", "occurred_at": now})
     build_lead, build_event = _builder(lead_src), _builder(event_src)
     lead_at = event_cols.index("lead_id")
-    total, extra_left, last_id = 0, extra_events, 0
+    total, extra_left = 0, extra_events
+    last_id = Lead.objects.order_by("-pk").values_list("pk", flat=True).first() or 0  # a database may hold leads
     batch: list[tuple] = []
 
     def flush(last: bool) -> None:
