@@ -81,9 +81,11 @@ class Converted:
 
 def lookup(expr: pl.Expr, table: dict, dtype: pl.DataType) -> pl.Expr:
     """`expr` translated through `table`; values it does not hold become null."""
-    if not table:
+    pairs = list(table.items())  # one snapshot: the import's writer may add users meanwhile
+    if not pairs:
         return pl.lit(None, dtype)
-    return expr.replace_strict(list(table), list(table.values()), default=None, return_dtype=dtype)
+    keys, values = zip(*pairs, strict=True)
+    return expr.replace_strict(list(keys), list(values), default=None, return_dtype=dtype)
 
 
 def chunk_frame(chunk: Chunk, header: list[str]) -> pl.DataFrame:

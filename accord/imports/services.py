@@ -10,7 +10,8 @@ Exact and safe:
 """
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,9 +28,9 @@ from accord.crm.rescoring import leads_rescore_bulk
 from accord.definitions.selectors import definition_active
 from accord.exports.formats import csv_safe
 from accord.imports.context import Run
-from accord.imports.convert import Lookups, chunk_convert, chunk_frame
+from accord.imports.convert import Converted, Lookups, chunk_convert, chunk_frame
 from accord.imports.mapping import Mapping, Plan, plan_columns
-from accord.imports.reader import CsvSource, RowError, UnreadableFile
+from accord.imports.reader import Chunk, CsvSource, RowError, UnreadableFile
 from accord.imports.schema import KINDS, fields_by_name
 
 CHUNK_ROWS = 50_000
@@ -114,11 +115,10 @@ def import_run(
     written = True
     try:
         with memory_map_off(), transaction.atomic(durable=False) if one_transaction else nullcontext():
-            for chunk in source.chunks(chunk_rows):
+            for chunk, converted in _read_ahead(source, chunk_rows, kind, plan, run.lookups):
                 with transaction.atomic():
                     errors = list(chunk.errors)
-                    if chunk.rows:
-                        converted = chunk_convert(chunk_frame(chunk, source.header), kind, plan, run.lookups)
+                    if converted is not None:
                         errors += converted.errors
                         bad_lines = {e.line for e in converted.errors}
                         good = converted.frame
@@ -162,6 +162,31 @@ def import_run(
         plan=plan,
         messages=messages,
     )
+
+
+def _read_ahead(
+    source: CsvSource, chunk_rows: int, kind: str, plan: Plan, lookups: Lookups
+) -> Iterator[tuple[Chunk, Converted | None]]:
+    """Each chunk of the file with its rows typed and checked (None when it has no rows).
+    The next chunk is read and converted in a second thread while the caller writes this
+    one: neither needs the database, and SQLite and PostgreSQL's drivers let go of the
+    interpreter while the database works, so on two cores the two overlap. At most one
+    chunk waits; a caller that stops early waits for that one, no more."""
+
+    def convert(chunk: Chunk | None) -> tuple[Chunk, Converted | None] | None:
+        if chunk is None:
+            return None
+        return chunk, chunk_convert(chunk_frame(chunk, source.header), kind, plan, lookups) if chunk.rows else None
+
+    chunks = source.chunks(chunk_rows)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as pool:
+        ahead = pool.submit(lambda: convert(next(chunks, None)))
+        try:
+            while (item := ahead.result()) is not None:
+                ahead = pool.submit(lambda: convert(next(chunks, None)))
+                yield item
+        finally:
+            ahead.cancel()
 
 
 def _rescore_pending(run: Run) -> None:

@@ -381,3 +381,27 @@ c@other.example,,no
         for lead in Lead.objects.all()
     }
     assert rescored == stored
+
+
+def test_an_owner_created_for_one_chunk_owns_the_rows_of_later_chunks_too(world, tmp_path):
+    # One row a chunk: each chunk is read and typed while the one before it is written, so
+    # rows 2 and 3 may be typed before row 1 has created Dana.
+    path = tmp_path / "leads.csv"
+    path.write_text("email,owner\na@x.example,Dana Seller\nb@x.example,dana seller\nc@x.example,Dana Seller\n")
+
+    result = import_run("leads", path, mapping=mapping_parse({"create_users": True}, kind="leads"), chunk_rows=1)
+
+    assert result.summary == {
+        "read": 3,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "users created": 1,
+    }
+    dana = User.objects.get(first_name="Dana", last_name="Seller")
+    assert dict(Lead.objects.values_list("email", "owner")) == {
+        "a@x.example": dana.pk,
+        "b@x.example": dana.pk,
+        "c@x.example": dana.pk,
+    }
