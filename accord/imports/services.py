@@ -12,7 +12,7 @@ Exact and safe:
 import csv
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -114,8 +114,12 @@ def import_run(
     one_transaction = dry_run or all_or_nothing
     written = True
     try:
-        with memory_map_off(), transaction.atomic(durable=False) if one_transaction else nullcontext():
-            for chunk, converted in _read_ahead(source, chunk_rows, kind, plan, run.lookups):
+        with (
+            memory_map_off(),
+            closing(_read_ahead(source, chunk_rows, kind, plan, run.lookups)) as chunks,
+            transaction.atomic(durable=False) if one_transaction else nullcontext(),
+        ):
+            for chunk, converted in chunks:
                 with transaction.atomic():
                     errors = list(chunk.errors)
                     if converted is not None:
@@ -171,7 +175,7 @@ def _read_ahead(
     The next chunk is read and converted in a second thread while the caller writes this
     one: neither needs the database, and SQLite and PostgreSQL's drivers let go of the
     interpreter while the database works, so on two cores the two overlap. At most one
-    chunk waits; a caller that stops early waits for that one, no more."""
+    chunk waits; closing the generator early waits for that one and stops the thread."""
 
     def convert(chunk: Chunk | None) -> tuple[Chunk, Converted | None] | None:
         if chunk is None:

@@ -1,5 +1,6 @@
 """What each writer matches, creates, updates and leaves alone."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -405,3 +406,27 @@ def test_an_owner_created_for_one_chunk_owns_the_rows_of_later_chunks_too(world,
         "b@x.example": dana.pk,
         "c@x.example": dana.pk,
     }
+
+
+def test_a_writer_that_fails_stops_the_reading_thread_and_keeps_the_chunks_before(world, tmp_path, monkeypatch):
+    from accord.imports import leads
+
+    written = leads.write_leads
+    calls = []
+
+    def fails_on_the_second_chunk(frame, run):
+        calls.append(frame.height)
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return written(frame, run)
+
+    monkeypatch.setattr(leads, "write_leads", fails_on_the_second_chunk)
+    path = tmp_path / "leads.csv"
+    path.write_text("email\n" + "".join(f"lead{n}@x.example\n" for n in range(5)))
+
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        import_run("leads", path, chunk_rows=2)
+
+    assert calls == [2, 2]
+    assert sorted(Lead.objects.values_list("email", flat=True)) == ["lead0@x.example", "lead1@x.example"]
+    assert [t.name for t in threading.enumerate() if t.name.startswith("import-read")] == []
