@@ -29,6 +29,7 @@ django.setup()
 
 from django.db import connection, models, transaction  # noqa: E402
 
+from accord.core.bulk import memory_map_off  # noqa: E402
 from accord.crm.models import Account, Lead, LeadEvent, Touchpoint  # noqa: E402
 
 BATCH = 50_000
@@ -159,8 +160,6 @@ def floor(kind: str, path: str, extra_events: int, accounts: int, expected_rows:
     matching, no scoring. Leads: one crm_lead row and one created event per row, plus as
     many further events (stage, assigned) and accounts as the import wrote. Touchpoints:
     one crm_touchpoint row per row, its lead found by email from one dictionary."""
-    from accord.core.bulk import memory_map_off
-
     cpu = time.process_time()
     started = time.perf_counter()
     # Off the memory map like the import: with it, every page touched counts as memory.

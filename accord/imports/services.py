@@ -177,17 +177,19 @@ def _read_ahead(
     interpreter while the database works, so on two cores the two overlap. At most one
     chunk waits; closing the generator early waits for that one and stops the thread."""
 
-    def convert(chunk: Chunk | None) -> tuple[Chunk, Converted | None] | None:
+    chunks = source.chunks(chunk_rows)
+
+    def read_next() -> tuple[Chunk, Converted | None] | None:
+        chunk = next(chunks, None)
         if chunk is None:
             return None
         return chunk, chunk_convert(chunk_frame(chunk, source.header), kind, plan, lookups) if chunk.rows else None
 
-    chunks = source.chunks(chunk_rows)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as pool:
-        ahead = pool.submit(lambda: convert(next(chunks, None)))
+        ahead = pool.submit(read_next)
         try:
             while (item := ahead.result()) is not None:
-                ahead = pool.submit(lambda: convert(next(chunks, None)))
+                ahead = pool.submit(read_next)
                 yield item
         finally:
             ahead.cancel()

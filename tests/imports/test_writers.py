@@ -11,8 +11,9 @@ from accord.crm import services
 from accord.crm.models import Account, Lead, LeadEvent, Opportunity, SalesStage, Touchpoint
 from accord.definitions.models import LeadDefinition
 from accord.definitions.scoring import score_lead
+from accord.imports.convert import Lookups
 from accord.imports.mapping import mapping_parse
-from accord.imports.services import import_run
+from accord.imports.services import _read_ahead, import_plan, import_run
 from accord.people.models import Role, User
 from accord.routing.models import SlaClock
 from accord.routing.services import sla_flag_breach
@@ -429,4 +430,20 @@ def test_a_writer_that_fails_stops_the_reading_thread_and_keeps_the_chunks_befor
 
     assert calls == [2, 2]
     assert sorted(Lead.objects.values_list("email", flat=True)) == ["lead0@x.example", "lead1@x.example"]
+    assert [t.name for t in threading.enumerate() if t.name.startswith("import-read")] == []
+
+
+def test_closing_the_read_ahead_early_stops_its_thread(tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_text("email\n" + "".join(f"lead{n}@x.example\n" for n in range(6)))
+    source, plan = import_plan("leads", path)
+
+    chunks = _read_ahead(source, 2, "leads", plan, Lookups())
+    chunk, converted = next(chunks)
+    assert chunk.lines == [2, 3]
+    assert converted.frame["email"].to_list() == ["lead0@x.example", "lead1@x.example"]
+    assert [t.name for t in threading.enumerate() if t.name.startswith("import-read")] != []  # reading chunk 2
+
+    chunks.close()
+
     assert [t.name for t in threading.enumerate() if t.name.startswith("import-read")] == []
